@@ -1,0 +1,21 @@
+//! The snapshot example charm: the `snapshot` action from the ops docs "How to manage actions",
+//! written with the Rust runtime (`ops`).
+//!
+//! On `install` it creates a small demo data set; the `snapshot` action archives that data into a
+//! compressed tarball chosen by the action's params.
+
+pub mod actions;
+pub mod config;
+mod handlers;
+pub mod snapshot;
+
+pub use handlers::DEMO_TABLES;
+
+/// The charm: its config type, hooks and actions.
+pub fn charm() -> ops::Charm {
+    ops::Charm::new()
+        .config::<config::Config>()
+        .on(ops::Hook::Install, handlers::on_install)
+        .on(ops::Hook::Start, handlers::on_start)
+        .action(handlers::on_snapshot)
+}

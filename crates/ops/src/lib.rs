@@ -1,0 +1,22 @@
+//! Runtime for Juju charms written in Rust: the counterpart of Python's `ops`.
+//!
+//! A charm binary is Juju's `dispatch`: Juju runs it with no arguments and
+//! `JUJU_DISPATCH_PATH=hooks/<name>` or `actions/<name>`. [`Charm::main`] reads that, validates
+//! action params against the schema generated from the params struct (the same schema
+//! `cargo xtask sync` writes into `charmcraft.yaml`), and runs the registered handler with the
+//! real hook tools. [`testing`] runs the same code in process against an in-memory backend.
+//!
+//! See [`Charm`] for an example.
+
+mod charm;
+mod event;
+pub mod params;
+pub mod results;
+pub mod schema;
+mod secret;
+pub mod tools;
+
+pub use charm::{Action, Charm, Dispatch, HandlerResult, Hook, Outcome};
+pub use event::{ActionEvent, ConfigError, HookEvent, ResultsError, Unit, UnitEnv};
+pub use secret::Secret;
+pub use tools::{HookTools, LogLevel, StatusName, ToolError, ToolErrorKind};

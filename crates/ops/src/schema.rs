@@ -1,0 +1,394 @@
+//! Juju schemas generated from Rust types: action specs for `actions:` and `config: options:`.
+//!
+//! The param and config structs are the single source of truth. This module turns their
+//! `schemars` schema into what a charmcraft user writes by hand: plain JSON Schema draft-4
+//! keywords, everything inlined (no `$ref`, `$schema`, `definitions`, `title`, `format`), and for
+//! an action `description`, `params`, `required` and an explicit `additionalProperties`.
+
+use std::fmt;
+
+use schemars::JsonSchema;
+use schemars::generate::SchemaSettings;
+use serde_json::{Map, Value, json};
+
+/// The schema of one action, as it appears under `actions.<name>` in `charmcraft.yaml`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionSpec {
+    pub name: String,
+    pub description: String,
+    /// `params`: property name → JSON Schema.
+    pub params: Map<String, Value>,
+    /// Required top-level params.
+    pub required: Vec<String>,
+    /// `additionalProperties` at the top level; `None` when the YAML leaves it out (Juju 3 then
+    /// accepts unknown params, Juju 4 refuses them).
+    pub additional_properties: Option<Value>,
+}
+
+impl ActionSpec {
+    /// Builds the spec of the action whose params are `P`.
+    pub fn of<P: JsonSchema>(name: &str) -> Result<ActionSpec, SchemaError> {
+        check_action_name(name)?;
+        let root = juju_schema_for::<P>();
+        let mut root = match root {
+            Value::Object(map) => map,
+            _ => return Err(SchemaError::new(name, "the params type must be a struct")),
+        };
+        if root.get("type") != Some(&json!("object")) {
+            return Err(SchemaError::new(
+                name,
+                "the params type must be a struct with named fields",
+            ));
+        }
+        let params = match root.remove("properties") {
+            Some(Value::Object(props)) => props,
+            None => Map::new(),
+            Some(_) => return Err(SchemaError::new(name, "`properties` is not a map")),
+        };
+        let required = match root.remove("required") {
+            Some(Value::Array(items)) => items
+                .into_iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect(),
+            _ => Vec::new(),
+        };
+        let additional_properties =
+            Some(root.remove("additionalProperties").unwrap_or(json!(true)));
+        let description = match root.remove("description") {
+            Some(Value::String(s)) => s,
+            _ => String::new(),
+        };
+        Ok(ActionSpec {
+            name: name.to_owned(),
+            description,
+            params,
+            required,
+            additional_properties,
+        })
+    }
+
+    /// Reads a spec from the value under `actions.<name>` of `charmcraft.yaml`/`actions.yaml`.
+    pub fn from_yaml_value(name: &str, body: &Value) -> Result<ActionSpec, SchemaError> {
+        check_action_name(name)?;
+        let body = match body {
+            Value::Null => return Ok(ActionSpec::empty(name)),
+            Value::Object(map) => map,
+            other => {
+                return Err(SchemaError::new(
+                    name,
+                    format!("the action must be a mapping, not {other}"),
+                ));
+            }
+        };
+        let description = match body.get("description") {
+            None => String::new(),
+            Some(Value::String(s)) => s.clone(),
+            Some(_) => return Err(SchemaError::new(name, "`description` must be a string")),
+        };
+        let params = match body.get("params") {
+            None | Some(Value::Null) => Map::new(),
+            Some(Value::Object(map)) => map.clone(),
+            Some(_) => return Err(SchemaError::new(name, "`params` must be a mapping")),
+        };
+        let required = match body.get("required") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|v| {
+                    v.as_str().map(str::to_owned).ok_or_else(|| {
+                        SchemaError::new(
+                            name,
+                            format!("`required` must list param names, found {v}"),
+                        )
+                    })
+                })
+                .collect::<Result<_, _>>()?,
+            Some(_) => return Err(SchemaError::new(name, "`required` must be a list")),
+        };
+        if let Some(bad) = find_key(&Value::Object(body.clone()), &["$ref", "$schema"]) {
+            return Err(SchemaError::new(
+                name,
+                format!("schema key {bad:?} is not supported by Juju"),
+            ));
+        }
+        Ok(ActionSpec {
+            name: name.to_owned(),
+            description,
+            params,
+            required,
+            additional_properties: body.get("additionalProperties").cloned(),
+        })
+    }
+
+    fn empty(name: &str) -> ActionSpec {
+        ActionSpec {
+            name: name.to_owned(),
+            description: String::new(),
+            params: Map::new(),
+            required: Vec::new(),
+            additional_properties: None,
+        }
+    }
+
+    /// The spec as the mapping written under `actions.<name>`, keys sorted.
+    pub fn to_yaml_value(&self) -> Value {
+        let mut body = Map::new();
+        if let Some(ap) = &self.additional_properties {
+            body.insert("additionalProperties".into(), ap.clone());
+        }
+        if !self.description.is_empty() {
+            body.insert(
+                "description".into(),
+                Value::String(self.description.clone()),
+            );
+        }
+        body.insert("params".into(), Value::Object(self.params.clone()));
+        if !self.required.is_empty() {
+            body.insert("required".into(), json!(self.required));
+        }
+        sorted(Value::Object(body))
+    }
+
+    /// The JSON Schema Juju validates params against: `{type: object, properties, required,
+    /// additionalProperties}`.
+    pub fn params_schema(&self) -> Value {
+        let mut schema = Map::new();
+        schema.insert("type".into(), json!("object"));
+        schema.insert("properties".into(), Value::Object(self.params.clone()));
+        if !self.required.is_empty() {
+            schema.insert("required".into(), json!(self.required));
+        }
+        if let Some(ap) = &self.additional_properties {
+            schema.insert("additionalProperties".into(), ap.clone());
+        }
+        Value::Object(schema)
+    }
+}
+
+/// Config option types Juju knows (`juju/charm` `config.go`).
+pub const CONFIG_TYPES: [&str; 5] = ["string", "int", "float", "boolean", "secret"];
+
+/// Builds `config: options:` from a config struct: one option per field, with `type`, `default`
+/// and `description`. Integer fields are `int`, numbers `float`, [`crate::Secret`] fields `secret`.
+pub fn config_options<C: JsonSchema>() -> Result<Map<String, Value>, SchemaError> {
+    let root = juju_schema_for::<C>();
+    let props = match root.get("properties") {
+        Some(Value::Object(props)) => props,
+        _ if root.get("type") == Some(&json!("object")) => return Ok(Map::new()),
+        _ => {
+            return Err(SchemaError::new(
+                "config",
+                "the config type must be a struct",
+            ));
+        }
+    };
+    let mut options = Map::new();
+    for (name, schema) in props {
+        let juju_type = if schema.get("x-juju-type") == Some(&json!("secret")) {
+            "secret"
+        } else {
+            match schema.get("type").and_then(Value::as_str) {
+                Some("string") => "string",
+                Some("integer") => "int",
+                Some("number") => "float",
+                Some("boolean") => "boolean",
+                other => {
+                    return Err(SchemaError::new(
+                        "config",
+                        format!(
+                            "option {name:?} has type {}; Juju config options are string, int, float, boolean or secret",
+                            other.unwrap_or("(none)")
+                        ),
+                    ));
+                }
+            }
+        };
+        let mut option = Map::new();
+        option.insert("type".into(), json!(juju_type));
+        if let Some(default) = schema.get("default") {
+            if !default.is_null() {
+                option.insert("default".into(), default.clone());
+            }
+        }
+        if let Some(description) = schema.get("description") {
+            option.insert("description".into(), description.clone());
+        }
+        options.insert(name.clone(), Value::Object(option));
+    }
+    Ok(match sorted(Value::Object(options)) {
+        Value::Object(map) => map,
+        _ => unreachable!("sorted keeps the shape"),
+    })
+}
+
+/// Generates `T`'s schema inlined, then rewrites it to the draft-4 subset Juju and charmcraft
+/// users write by hand.
+fn juju_schema_for<T: JsonSchema>() -> Value {
+    let generator = SchemaSettings::draft07()
+        .with(|s| {
+            s.inline_subschemas = true;
+            s.meta_schema = None;
+        })
+        .into_generator();
+    let schema = generator.into_root_schema_for::<T>();
+    let mut value = schema.to_value();
+    simplify(&mut value, true);
+    sorted(value)
+}
+
+/// Removes keywords that are not draft-4 or that a hand-written charmcraft.yaml never has.
+fn simplify(value: &mut Value, root: bool) {
+    let Value::Object(map) = value else { return };
+    for key in ["$schema", "$defs", "definitions", "title", "format", "$id"] {
+        map.remove(key);
+    }
+    let _ = root;
+    // `Option<T>` gives `type: [T, "null"]`: the param is simply not required.
+    if let Some(Value::Array(types)) = map.get("type") {
+        let kept: Vec<Value> = types.iter().filter(|t| *t != "null").cloned().collect();
+        let replacement = if kept.len() == 1 {
+            kept[0].clone()
+        } else {
+            Value::Array(kept)
+        };
+        map.insert("type".into(), replacement);
+    }
+    if map.get("default") == Some(&Value::Null) {
+        map.remove("default");
+    }
+    // `const` (draft 6) → a one-value `enum`.
+    if let Some(c) = map.remove("const") {
+        map.insert("enum".into(), json!([c]));
+    }
+    // Unit-variant enums with doc comments come out as `oneOf: [{enum|const …}]`: merge them.
+    if let Some(Value::Array(variants)) = map.get("oneOf") {
+        let mut values = Vec::new();
+        let all_enums = variants.iter().all(|v| {
+            let mut v = v.clone();
+            simplify(&mut v, false);
+            match v.get("enum") {
+                Some(Value::Array(e)) => {
+                    values.extend(e.iter().cloned());
+                    true
+                }
+                _ => false,
+            }
+        });
+        if all_enums {
+            map.remove("oneOf");
+            map.insert("enum".into(), Value::Array(values));
+            if !map.contains_key("type") {
+                map.insert("type".into(), json!("string"));
+            }
+        }
+    }
+    // `anyOf: [{…}, {type: null}]` from `Option<Struct>` → the struct schema.
+    if let Some(Value::Array(alts)) = map.get("anyOf") {
+        let non_null: Vec<Value> = alts
+            .iter()
+            .filter(|a| a.get("type") != Some(&json!("null")))
+            .cloned()
+            .collect();
+        if non_null.len() == 1 {
+            map.remove("anyOf");
+            if let Value::Object(inner) = non_null[0].clone() {
+                for (k, v) in inner {
+                    map.entry(k).or_insert(v);
+                }
+            }
+        }
+    }
+    for key in ["properties", "patternProperties"] {
+        if let Some(Value::Object(props)) = map.get_mut(key) {
+            for prop in props.values_mut() {
+                simplify(prop, false);
+            }
+        }
+    }
+    for key in ["items", "additionalProperties"] {
+        if let Some(inner) = map.get_mut(key) {
+            simplify(inner, false);
+        }
+    }
+    // An object default that merely repeats its properties' defaults is what Juju builds by
+    // itself (`InsertDefaults`), so it is left out, as a hand-written schema would.
+    if let (Some(default), Some(Value::Object(props))) = (map.get("default"), map.get("properties"))
+    {
+        let built: Map<String, Value> = props
+            .iter()
+            .filter_map(|(k, v)| v.get("default").map(|d| (k.clone(), d.clone())))
+            .collect();
+        if *default == Value::Object(built) {
+            map.remove("default");
+        }
+    }
+}
+
+/// Returns `value` with every map's keys in sorted order, whatever `serde_json` map type is in use.
+pub fn sorted(value: Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<(String, Value)> = map.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Value::Object(entries.into_iter().map(|(k, v)| (k, sorted(v))).collect())
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(sorted).collect()),
+        other => other,
+    }
+}
+
+fn find_key(value: &Value, keys: &[&str]) -> Option<String> {
+    match value {
+        Value::Object(map) => map.iter().find_map(|(k, v)| {
+            if keys.contains(&k.as_str()) {
+                Some(k.clone())
+            } else {
+                find_key(v, keys)
+            }
+        }),
+        Value::Array(items) => items.iter().find_map(|v| find_key(v, keys)),
+        _ => None,
+    }
+}
+
+/// Checks an action name against Juju's rule and its reserved names.
+pub fn check_action_name(name: &str) -> Result<(), SchemaError> {
+    if !crate::results::is_valid_segment(name) {
+        return Err(SchemaError::new(
+            name,
+            "action names must start and end with a lowercase letter or digit and contain only lowercase letters, digits and hyphens",
+        ));
+    }
+    if name == "juju" || name.starts_with("juju-") {
+        return Err(SchemaError::new(
+            name,
+            "\"juju\" and the \"juju-\" prefix are reserved by Juju",
+        ));
+    }
+    Ok(())
+}
+
+/// A Rust type or YAML body that cannot be a Juju action or config schema.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchemaError {
+    /// The action name (or `config`).
+    pub action: String,
+    pub reason: String,
+}
+
+impl SchemaError {
+    fn new(action: &str, reason: impl Into<String>) -> Self {
+        SchemaError {
+            action: action.to_owned(),
+            reason: reason.into(),
+        }
+    }
+}
+
+impl fmt::Display for SchemaError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "action {:?}: {}", self.action, self.reason)
+    }
+}
+
+impl std::error::Error for SchemaError {}

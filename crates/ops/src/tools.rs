@@ -1,0 +1,318 @@
+//! Hook tools: the commands Juju puts on `PATH` for a running hook or action.
+//!
+//! [`HookTools`] is the one seam between charm code and Juju. [`Subprocess`] runs the real
+//! executables with Juju's grammar; the testing harness swaps in an in-memory implementation.
+
+use std::fmt;
+use std::process::Command;
+
+use serde_json::{Map, Value};
+
+/// Log levels accepted by `juju-log --log-level`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LogLevel {
+    Trace,
+    Debug,
+    Info,
+    Warning,
+    Error,
+    Critical,
+}
+
+impl LogLevel {
+    /// The level as `juju-log` spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogLevel::Trace => "TRACE",
+            LogLevel::Debug => "DEBUG",
+            LogLevel::Info => "INFO",
+            LogLevel::Warning => "WARNING",
+            LogLevel::Error => "ERROR",
+            LogLevel::Critical => "CRITICAL",
+        }
+    }
+}
+
+impl fmt::Display for LogLevel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Workload statuses a charm may set with `status-set`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StatusName {
+    Active,
+    Blocked,
+    Maintenance,
+    Waiting,
+}
+
+impl StatusName {
+    /// The status as `status-set` spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StatusName::Active => "active",
+            StatusName::Blocked => "blocked",
+            StatusName::Maintenance => "maintenance",
+            StatusName::Waiting => "waiting",
+        }
+    }
+}
+
+impl fmt::Display for StatusName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A hook tool that could not be run or exited non-zero.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ToolError {
+    /// The tool and its arguments, as run.
+    pub argv: Vec<String>,
+    pub kind: ToolErrorKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ToolErrorKind {
+    /// The executable could not be started (not on `PATH`, not executable, …).
+    Spawn { reason: String },
+    /// The tool ran and exited non-zero (`None` when killed by a signal).
+    Failed { code: Option<i32>, stderr: String },
+    /// The tool's output was not what its `--format=json` promises.
+    BadOutput { reason: String },
+    /// The call would exceed an operating-system argument limit.
+    TooLarge { reason: String },
+}
+
+impl fmt::Display for ToolError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let tool = self.argv.first().map(String::as_str).unwrap_or("hook tool");
+        match &self.kind {
+            ToolErrorKind::Spawn { reason } => write!(
+                f,
+                "cannot run hook tool `{tool}`: {reason} (is this running under Juju, with the hook tools on PATH?)"
+            ),
+            ToolErrorKind::Failed { code, stderr } => {
+                let code = code.map_or_else(|| "a signal".to_owned(), |c| format!("code {c}"));
+                write!(f, "hook tool `{}` exited with {code}", self.argv.join(" "))?;
+                let stderr = stderr.trim();
+                if !stderr.is_empty() {
+                    write!(f, ": {stderr}")?;
+                }
+                Ok(())
+            }
+            ToolErrorKind::BadOutput { reason } => {
+                write!(
+                    f,
+                    "hook tool `{}` printed unexpected output: {reason}",
+                    self.argv.join(" ")
+                )
+            }
+            ToolErrorKind::TooLarge { reason } => write!(f, "cannot call `{tool}`: {reason}"),
+        }
+    }
+}
+
+impl std::error::Error for ToolError {}
+
+/// What the runtime needs from Juju while a hook or action runs.
+///
+/// Implementations: [`Subprocess`] (the real hook tools) and the testing harness's in-memory
+/// backend. Arguments are already validated by the callers in this crate.
+pub trait HookTools {
+    /// `action-get --format=json`: the action's params, after Juju inserted defaults.
+    fn action_get(&mut self) -> Result<Value, ToolError>;
+    /// `action-set k=v…`: keys already checked and flattened.
+    fn action_set(&mut self, pairs: &[(String, String)]) -> Result<(), ToolError>;
+    /// `action-log`: a progress message shown to the user running the action.
+    fn action_log(&mut self, message: &str) -> Result<(), ToolError>;
+    /// `action-fail`: mark the action failed; the handler keeps running.
+    fn action_fail(&mut self, message: &str) -> Result<(), ToolError>;
+    /// `juju-log --log-level L`: a line in the unit's log.
+    fn juju_log(&mut self, level: LogLevel, message: &str) -> Result<(), ToolError>;
+    /// `status-set [--application] <status> <message>`.
+    fn status_set(
+        &mut self,
+        status: StatusName,
+        message: &str,
+        application: bool,
+    ) -> Result<(), ToolError>;
+    /// `application-version-set <version>`.
+    fn application_version_set(&mut self, version: &str) -> Result<(), ToolError>;
+    /// `config-get --format=json`: the application's config (options without a value omitted).
+    fn config_get(&mut self) -> Result<Map<String, Value>, ToolError>;
+    /// `is-leader --format=json`.
+    fn is_leader(&mut self) -> Result<bool, ToolError>;
+}
+
+/// The real hook tools, run as child processes found on `PATH`.
+#[derive(Debug, Default)]
+pub struct Subprocess {
+    /// A `PATH` for the tools instead of the inherited one.
+    path: Option<std::ffi::OsString>,
+}
+
+/// Linux refuses a single argument longer than this (`MAX_ARG_STRLEN`, 32 pages).
+const MAX_ARG_LEN: usize = 131_072;
+/// How many bytes of `key=value` arguments one `action-set` call carries; well below `ARG_MAX`
+/// (2 MiB by default) so the environment still fits.
+const ACTION_SET_BATCH: usize = 512 * 1024;
+
+impl Subprocess {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Looks the tools up in `dir` first, then on the inherited `PATH`.
+    pub fn with_tools_dir(dir: &std::path::Path) -> Self {
+        let mut paths = vec![dir.to_path_buf()];
+        if let Some(inherited) = std::env::var_os("PATH") {
+            paths.extend(std::env::split_paths(&inherited));
+        }
+        Subprocess {
+            path: std::env::join_paths(paths).ok(),
+        }
+    }
+
+    fn run(&self, tool: &str, args: &[&str]) -> Result<String, ToolError> {
+        let argv = || {
+            std::iter::once(tool)
+                .chain(args.iter().copied())
+                .map(str::to_owned)
+                .collect()
+        };
+        if let Some(arg) = args.iter().find(|a| a.len() >= MAX_ARG_LEN) {
+            return Err(ToolError {
+                argv: vec![tool.to_owned()],
+                kind: ToolErrorKind::TooLarge {
+                    reason: format!(
+                        "an argument is {} bytes, over the {MAX_ARG_LEN}-byte limit Linux puts on one argument",
+                        arg.len()
+                    ),
+                },
+            });
+        }
+        let mut command = Command::new(tool);
+        if let Some(path) = &self.path {
+            command.env("PATH", path);
+        }
+        let output = command.args(args).output().map_err(|e| ToolError {
+            argv: argv(),
+            kind: ToolErrorKind::Spawn {
+                reason: e.to_string(),
+            },
+        })?;
+        if !output.status.success() {
+            return Err(ToolError {
+                argv: argv(),
+                kind: ToolErrorKind::Failed {
+                    code: output.status.code(),
+                    stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+                },
+            });
+        }
+        String::from_utf8(output.stdout).map_err(|e| ToolError {
+            argv: argv(),
+            kind: ToolErrorKind::BadOutput {
+                reason: format!("not UTF-8: {e}"),
+            },
+        })
+    }
+
+    fn run_json(&self, tool: &str, args: &[&str]) -> Result<Value, ToolError> {
+        let out = self.run(tool, args)?;
+        serde_json::from_str(&out).map_err(|e| ToolError {
+            argv: std::iter::once(tool)
+                .chain(args.iter().copied())
+                .map(str::to_owned)
+                .collect(),
+            kind: ToolErrorKind::BadOutput {
+                reason: format!("invalid JSON ({e}): {out:?}"),
+            },
+        })
+    }
+}
+
+impl HookTools for Subprocess {
+    fn action_get(&mut self) -> Result<Value, ToolError> {
+        self.run_json("action-get", &["--format=json"])
+    }
+
+    fn action_set(&mut self, pairs: &[(String, String)]) -> Result<(), ToolError> {
+        let args: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let mut batch: Vec<&str> = Vec::new();
+        let mut size = 0;
+        for arg in &args {
+            if !batch.is_empty() && size + arg.len() > ACTION_SET_BATCH {
+                self.run("action-set", &batch)?;
+                batch.clear();
+                size = 0;
+            }
+            size += arg.len() + 1;
+            batch.push(arg);
+        }
+        if !batch.is_empty() {
+            self.run("action-set", &batch)?;
+        }
+        Ok(())
+    }
+
+    fn action_log(&mut self, message: &str) -> Result<(), ToolError> {
+        self.run("action-log", &["--", message]).map(drop)
+    }
+
+    fn action_fail(&mut self, message: &str) -> Result<(), ToolError> {
+        self.run("action-fail", &["--", message]).map(drop)
+    }
+
+    fn juju_log(&mut self, level: LogLevel, message: &str) -> Result<(), ToolError> {
+        self.run("juju-log", &["--log-level", level.as_str(), "--", message])
+            .map(drop)
+    }
+
+    fn status_set(
+        &mut self,
+        status: StatusName,
+        message: &str,
+        application: bool,
+    ) -> Result<(), ToolError> {
+        let mut args = Vec::with_capacity(4);
+        if application {
+            args.push("--application");
+        }
+        args.extend([status.as_str(), message]);
+        self.run("status-set", &args).map(drop)
+    }
+
+    fn application_version_set(&mut self, version: &str) -> Result<(), ToolError> {
+        self.run("application-version-set", &[version]).map(drop)
+    }
+
+    fn config_get(&mut self) -> Result<Map<String, Value>, ToolError> {
+        match self.run_json("config-get", &["--format=json"])? {
+            Value::Object(map) => Ok(map),
+            Value::Null => Ok(Map::new()),
+            other => Err(ToolError {
+                argv: vec!["config-get".into(), "--format=json".into()],
+                kind: ToolErrorKind::BadOutput {
+                    reason: format!("expected a JSON object, got {other}"),
+                },
+            }),
+        }
+    }
+
+    fn is_leader(&mut self) -> Result<bool, ToolError> {
+        match self.run_json("is-leader", &["--format=json"])? {
+            Value::Bool(b) => Ok(b),
+            other => Err(ToolError {
+                argv: vec!["is-leader".into(), "--format=json".into()],
+                kind: ToolErrorKind::BadOutput {
+                    reason: format!("expected true or false, got {other}"),
+                },
+            }),
+        }
+    }
+}

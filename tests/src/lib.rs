@@ -1,0 +1,1 @@
+//! Integration tests of the charm against a Juju model.
