@@ -80,7 +80,7 @@ impl Unit {
             .current_dir(self.charm_dir())
             .env("PATH", format!("{}:/usr/bin:/bin", self.tools().display()))
             .env("JUJU_CHARM_DIR", self.charm_dir())
-            .env("JUJU_UNIT_NAME", "snapshot/0")
+            .env("JUJU_UNIT_NAME", "app/0")
             .env("JUJU_MODEL_NAME", "test");
         if dispatch_path.starts_with("actions/") {
             command

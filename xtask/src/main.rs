@@ -7,6 +7,7 @@ mod bench;
 mod itest;
 mod pack;
 mod sync;
+mod template;
 mod test;
 mod tidy;
 mod util;
@@ -34,6 +35,8 @@ enum Cmd {
     Itest(itest::Itest),
     /// Measure the Rust workflow against the Python ops charm, side by side.
     Bench(bench::Bench),
+    /// Generate a new charm from this template with cargo-generate and test, pack and itest it.
+    Template(template::Template),
     /// Check repository policy (module docs, placeholders, crate dependency edges).
     Tidy(tidy::Tidy),
 }
@@ -48,6 +51,7 @@ fn main() -> anyhow::Result<()> {
         Cmd::Pack(cmd) => cmd.run(&sh),
         Cmd::Itest(cmd) => cmd.run(&sh),
         Cmd::Bench(cmd) => cmd.run(&sh),
+        Cmd::Template(cmd) => cmd.run(&sh),
         Cmd::Tidy(cmd) => cmd.run(&sh),
     }
 }

@@ -4,6 +4,8 @@
 //! - no test is switched off (`#[ignore]`) or inverted (`#[should_panic]`);
 //! - no template placeholder in Rust sources or `Cargo.toml`s, so the repository compiles
 //!   as it stands and `cargo generate` only touches the files meant for it;
+//! - `charmcraft.yaml.template`, rendered with this charm's name, summary and description, is
+//!   byte-for-byte `charmcraft.yaml` (the twin `cargo generate` renders for new charms);
 //! - crate dependencies point one way: `charm` depends on the runtime only, `tests` on the Juju
 //!   client, and `xtask` on no crate of the workspace.
 
@@ -33,6 +35,7 @@ impl Tidy {
                 .to_string();
             problems.extend(check_source(&rel, &text));
         }
+        problems.extend(check_twin(&root)?);
         problems.extend(check_dependency_edges(sh)?);
         if problems.is_empty() {
             return Ok(());
@@ -117,6 +120,68 @@ fn source_files(root: &Path) -> anyhow::Result<Vec<PathBuf>> {
     }
     out.sort();
     Ok(out)
+}
+
+/// The value of a top-level `key:` line (quotes removed), the way the template twins write it.
+fn top_level_value(yaml: &str, key: &str) -> Option<String> {
+    let prefix = format!("{key}:");
+    let line = yaml.lines().find(|l| l.starts_with(&prefix))?;
+    let value = line[prefix.len()..].trim();
+    let value = value
+        .strip_prefix('"')
+        .and_then(|v| v.strip_suffix('"'))
+        .unwrap_or(value);
+    Some(value.to_owned())
+}
+
+/// The charm name in a `charmcraft.yaml` text.
+pub fn charm_name(yaml: &str) -> Option<String> {
+    top_level_value(yaml, "name")
+}
+
+/// Renders `charmcraft.yaml.template` with the values `charmcraft.yaml` holds and compares.
+fn check_twin(root: &Path) -> anyhow::Result<Vec<String>> {
+    let twin = root.join("charmcraft.yaml.template");
+    if !twin.exists() {
+        return Ok(Vec::new());
+    }
+    let concrete = fs::read_to_string(root.join("charmcraft.yaml"))?;
+    let template = fs::read_to_string(&twin)?;
+    let description = concrete
+        .lines()
+        .skip_while(|l| !l.starts_with("description:"))
+        .nth(1)
+        .map(|l| l.trim().to_owned())
+        .unwrap_or_default();
+    let values = [
+        ("project-name", charm_name(&concrete).unwrap_or_default()),
+        (
+            "summary",
+            top_level_value(&concrete, "summary").unwrap_or_default(),
+        ),
+        ("description", description),
+    ];
+    let mut rendered = template;
+    for (name, value) in &values {
+        rendered = rendered.replace(
+            &format!("{}{name}{}", concat!("{", "{"), concat!("}", "}")),
+            value,
+        );
+    }
+    if rendered == concrete {
+        return Ok(Vec::new());
+    }
+    let line = rendered
+        .lines()
+        .zip(concrete.lines())
+        .position(|(a, b)| a != b)
+        .map_or_else(
+            || rendered.lines().count().min(concrete.lines().count()) + 1,
+            |i| i + 1,
+        );
+    Ok(vec![format!(
+        "charmcraft.yaml.template:{line}: differs from charmcraft.yaml once rendered; make the same change in both (`cargo xtask sync` updates the generated sections of both)"
+    )])
 }
 
 /// Which workspace crates each workspace crate may depend on (normal dependencies).

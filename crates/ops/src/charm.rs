@@ -28,6 +28,7 @@ pub trait Action: DeserializeOwned + JsonSchema + 'static {
 
 type ActionRunner = Box<dyn Fn(&mut dyn HookTools, &UnitEnv, Value) -> Outcome>;
 type HookRunner = Box<dyn Fn(&mut dyn HookTools, &UnitEnv, &str) -> Outcome>;
+type ConfigOptionsFn = fn() -> Result<Map<String, Value>, SchemaError>;
 
 struct RegisteredAction {
     spec: Result<ActionSpec, SchemaError>,
@@ -69,7 +70,7 @@ struct RegisteredAction {
 pub struct Charm {
     actions: BTreeMap<String, RegisteredAction>,
     hooks: BTreeMap<String, Vec<HookRunner>>,
-    config: Option<fn() -> Result<Map<String, Value>, SchemaError>>,
+    config: Option<ConfigOptionsFn>,
 }
 
 /// How one dispatch ended.
@@ -394,10 +395,8 @@ fn finish(
             let message = error.to_string();
             eprintln!("error: {what} failed: {message}");
             let _ = unit.juju_log(LogLevel::Error, &format!("{what} failed: {message}"));
-            if is_action {
-                if let Err(e) = unit.tools().action_fail(&message) {
-                    eprintln!("error: action-fail failed: {e}");
-                }
+            if is_action && let Err(e) = unit.tools().action_fail(&message) {
+                eprintln!("error: action-fail failed: {e}");
             }
             Outcome::Errored { message }
         }

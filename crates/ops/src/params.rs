@@ -144,22 +144,22 @@ fn validate(schema: &Value, value: &mut Value, path: &str, errors: &mut Vec<Para
             );
             return;
         }
-        if types == ["integer"] {
-            if let Some(f) = value.as_f64().filter(|_| value.is_f64()) {
-                // Exact: `type_matches` checked there is no fraction.
-                #[allow(clippy::cast_possible_truncation)] // reason: checked integral above
-                if f.abs() < 9.007_199_254_740_992e15 {
-                    *value = Value::Number(Number::from(f as i64));
-                }
+        if types == ["integer"]
+            && let Some(f) = value.as_f64().filter(|_| value.is_f64())
+        {
+            // Exact: `type_matches` checked there is no fraction.
+            #[allow(clippy::cast_possible_truncation)] // reason: checked integral above
+            if f.abs() < 9.007_199_254_740_992e15 {
+                *value = Value::Number(Number::from(f as i64));
             }
         }
     }
 
-    if let Some(Value::Array(choices)) = schema.get("enum") {
-        if !choices.iter().any(|c| json_equal(c, value)) {
-            let list: Vec<String> = choices.iter().map(Value::to_string).collect();
-            err(errors, format!("must be one of {}", list.join(", ")), value);
-        }
+    if let Some(Value::Array(choices)) = schema.get("enum")
+        && !choices.iter().any(|c| json_equal(c, value))
+    {
+        let list: Vec<String> = choices.iter().map(Value::to_string).collect();
+        err(errors, format!("must be one of {}", list.join(", ")), value);
     }
 
     if let Some(n) = value.as_f64() {
@@ -190,45 +190,45 @@ fn validate(schema: &Value, value: &mut Value, path: &str, errors: &mut Vec<Para
 
     if let Value::String(s) = &*value {
         let len = s.chars().count() as u64;
-        if let Some(min) = schema.get("minLength").and_then(Value::as_u64) {
-            if len < min {
-                err(
-                    errors,
-                    format!("must be at least {min} characters long"),
-                    value,
-                );
-            }
+        if let Some(min) = schema.get("minLength").and_then(Value::as_u64)
+            && len < min
+        {
+            err(
+                errors,
+                format!("must be at least {min} characters long"),
+                value,
+            );
         }
-        if let Some(max) = schema.get("maxLength").and_then(Value::as_u64) {
-            if len > max {
-                err(
-                    errors,
-                    format!("must be at most {max} characters long"),
-                    value,
-                );
-            }
+        if let Some(max) = schema.get("maxLength").and_then(Value::as_u64)
+            && len > max
+        {
+            err(
+                errors,
+                format!("must be at most {max} characters long"),
+                value,
+            );
         }
     }
 
     if let Value::Array(items) = value {
         let len = items.len() as u64;
-        if let Some(min) = schema.get("minItems").and_then(Value::as_u64) {
-            if len < min {
-                errors.push(ParamError {
-                    path: path.to_owned(),
-                    message: format!("must have at least {min} items"),
-                    given: None,
-                });
-            }
+        if let Some(min) = schema.get("minItems").and_then(Value::as_u64)
+            && len < min
+        {
+            errors.push(ParamError {
+                path: path.to_owned(),
+                message: format!("must have at least {min} items"),
+                given: None,
+            });
         }
-        if let Some(max) = schema.get("maxItems").and_then(Value::as_u64) {
-            if len > max {
-                errors.push(ParamError {
-                    path: path.to_owned(),
-                    message: format!("must have at most {max} items"),
-                    given: None,
-                });
-            }
+        if let Some(max) = schema.get("maxItems").and_then(Value::as_u64)
+            && len > max
+        {
+            errors.push(ParamError {
+                path: path.to_owned(),
+                message: format!("must have at most {max} items"),
+                given: None,
+            });
         }
         if let Some(item_schema) = schema.get("items") {
             for (i, item) in items.iter_mut().enumerate() {

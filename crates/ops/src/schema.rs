@@ -205,10 +205,10 @@ pub fn config_options<C: JsonSchema>() -> Result<Map<String, Value>, SchemaError
         };
         let mut option = Map::new();
         option.insert("type".into(), json!(juju_type));
-        if let Some(default) = schema.get("default") {
-            if !default.is_null() {
-                option.insert("default".into(), default.clone());
-            }
+        if let Some(default) = schema.get("default")
+            && !default.is_null()
+        {
+            option.insert("default".into(), default.clone());
         }
         if let Some(description) = schema.get("description") {
             option.insert("description".into(), description.clone());
