@@ -12,6 +12,8 @@ mod test;
 mod tidy;
 mod util;
 
+use std::process::ExitCode;
+
 use clap::{Parser, Subcommand};
 use xshell::Shell;
 
@@ -41,8 +43,17 @@ enum Cmd {
     Tidy(tidy::Tidy),
 }
 
-fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
     let sh = Shell::new()?;
     sh.change_dir(util::project_root());
     match cli.cmd {

@@ -1,12 +1,149 @@
-//! `cargo xtask sync`.
+//! `cargo xtask sync [--check]`: the Rust types in `charm/` write the `actions:` and `config:`
+//! sections of `charmcraft.yaml`.
+//!
+//! The charm binary prints its schemas (`--print-schema`); this module renders each section as
+//! YAML (serde-saphyr, which quotes YAML-1.1-ambiguous strings such as `on` and `1.0`) and
+//! splices it into the file in place of the old section, leaving every other byte as it was.
+//! `--check` writes nothing and fails with a diff when the file is stale.
 
-use xshell::Shell;
+mod splice;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use serde_json::Value;
+use xshell::{Shell, cmd};
+
+pub use splice::update_sections;
+
+use crate::util::{cargo, is_ci, project_root};
+
+/// The sections sync owns, in the order they are appended when missing.
+pub const SECTIONS: [&str; 2] = ["config", "actions"];
 
 #[derive(Debug, clap::Args)]
-pub struct Sync {}
+pub struct Sync {
+    /// Write nothing; fail with a diff if charmcraft.yaml is not up to date.
+    #[arg(long)]
+    pub check: bool,
+}
 
 impl Sync {
-    pub fn run(self, _sh: &Shell) -> anyhow::Result<()> {
-        anyhow::bail!("`cargo xtask sync` is not available yet")
+    pub fn run(self, sh: &Shell) -> anyhow::Result<()> {
+        let schema = charm_schema(sh)?;
+        let root = project_root();
+        let mut stale = Vec::new();
+        for file in synced_files(&root) {
+            if let Some(diff) = ensure_synced(&file, &schema, self.check)? {
+                stale.push(diff);
+            }
+        }
+        if stale.is_empty() {
+            return Ok(());
+        }
+        let fix = if is_ci() {
+            "run `cargo xtask sync` locally and commit the result"
+        } else {
+            "run `cargo xtask sync` to update it"
+        };
+        bail!("{}\n{fix}", stale.join("\n"))
     }
 }
+
+/// `charmcraft.yaml`, and its template twin when there is one.
+pub fn synced_files(root: &Path) -> Vec<PathBuf> {
+    ["charmcraft.yaml", "charmcraft.yaml.template"]
+        .iter()
+        .map(|name| root.join(name))
+        .filter(|path| path.exists() || path.ends_with("charmcraft.yaml"))
+        .collect()
+}
+
+/// Builds the charm binary for the host and asks it for its schemas.
+pub fn charm_schema(sh: &Shell) -> anyhow::Result<Value> {
+    let binary = build_charm_binary(sh)?;
+    let json = cmd!(sh, "{binary} --print-schema")
+        .quiet()
+        .read()
+        .with_context(|| format!("`{} --print-schema` failed", binary.display()))?;
+    serde_json::from_str(&json).context("the charm binary printed invalid JSON for --print-schema")
+}
+
+/// `cargo build -p charm`, returning the path of the built binary.
+pub fn build_charm_binary(sh: &Shell) -> anyhow::Result<PathBuf> {
+    let cargo = cargo();
+    let messages = cmd!(
+        sh,
+        "{cargo} build --quiet --package charm --bin charm --message-format=json-render-diagnostics"
+    )
+    .read()
+    .context("building the charm failed (the compiler's errors are above)")?;
+    messages
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == "charm")
+        .find_map(|m| m["executable"].as_str().map(PathBuf::from))
+        .context("cargo did not report the charm binary it built")
+}
+
+/// Brings `file`'s synced sections up to date (or, with `check`, reports how they differ).
+/// Returns a description of the difference when the file is stale in check mode.
+pub fn ensure_synced(file: &Path, schema: &Value, check: bool) -> anyhow::Result<Option<String>> {
+    let rel = file.file_name().map_or_else(
+        || file.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let old = match fs::read_to_string(file) {
+        Ok(text) => text,
+        Err(e) => bail!("cannot read {}: {e}", file.display()),
+    };
+    let new =
+        update_sections(&old, schema, &SECTIONS).map_err(|e| anyhow::anyhow!("{rel}: {e}"))?;
+    if new == old {
+        return Ok(None);
+    }
+    let diff = splice::diff(&old, &new);
+    if check {
+        return Ok(Some(format!(
+            "{rel} is not up to date with the Rust types in charm/:\n{diff}"
+        )));
+    }
+    write_atomically(file, &new)?;
+    eprintln!("updated {rel}:\n{diff}");
+    Ok(None)
+}
+
+/// Writes through a temporary file in the same directory and renames it over `path`.
+pub fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    fs::write(&temp, text).with_context(|| format!("cannot write {}", temp.display()))?;
+    if let Err(e) = fs::rename(&temp, path) {
+        let _ = fs::remove_file(&temp);
+        bail!("cannot replace {}: {e}", path.display());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Plain `cargo test` fails when charmcraft.yaml is stale, like `cargo xtask sync --check`.
+    #[test]
+    fn charmcraft_yaml_in_sync() {
+        let sh = Shell::new().unwrap();
+        sh.change_dir(project_root());
+        if let Err(e) = (Sync { check: true }).run(&sh) {
+            panic!("{e:#}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod splice_tests;

@@ -111,13 +111,13 @@ fn check_generated(project: &Path, name: &str) -> anyhow::Result<()> {
             }
             if path.is_dir() {
                 stack.push(path);
-            } else if let Ok(text) = std::fs::read_to_string(&path) {
-                if text.contains(&template_name) {
-                    bail!(
-                        "{} still mentions the template's charm name `{template_name}`",
-                        path.display()
-                    );
-                }
+            } else if let Ok(text) = std::fs::read_to_string(&path)
+                && text.contains(&template_name)
+            {
+                bail!(
+                    "{} still mentions the template's charm name `{template_name}`",
+                    path.display()
+                );
             }
         }
     }

@@ -13,6 +13,7 @@ pub struct Test {
 
 impl Test {
     pub fn run(self, sh: &Shell) -> anyhow::Result<()> {
+        crate::sync::Sync { check: true }.run(sh)?;
         let cargo = cargo();
         let args = &self.args;
         cmd!(sh, "{cargo} test --workspace --all-targets -- {args...}").run()?;

@@ -1,0 +1,323 @@
+//! The pure core of `sync`: parse `charmcraft.yaml` safely, render a section, splice it in place
+//! of the old one (every other byte kept), verify the result, and describe the difference.
+//!
+//! Top-level keys of a block mapping start at column 0, so a section runs from its `key:` line to
+//! the next column-0 line that is neither blank nor a comment; trailing blank and comment lines
+//! belong to whatever follows. The result is re-parsed and compared key by key before it is used.
+
+use std::fmt;
+
+use serde_json::{Map, Value, json};
+
+/// `charmcraft.yaml` files larger than this are refused before parsing.
+pub const MAX_FILE_BYTES: usize = 4 * 1024 * 1024;
+
+/// Why a `charmcraft.yaml` cannot be synced. The file is never written when this is returned.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum SyncError {
+    /// Not valid YAML, or over the parser's budgets (alias bombs, deep nesting); carries the
+    /// parser's message with line and column.
+    Yaml {
+        message: String,
+    },
+    TooLarge {
+        bytes: usize,
+    },
+    /// The document's root is not a mapping.
+    RootNotMapping {
+        found: String,
+    },
+    /// A synced section holds something other than a mapping.
+    SectionNotMapping {
+        section: String,
+        line: usize,
+        found: String,
+    },
+    /// The Rust side declares an action name Juju refuses.
+    BadActionName {
+        name: String,
+        reason: &'static str,
+    },
+    /// The spliced text did not parse back to the intended document (a bug guard).
+    Unverified {
+        reason: String,
+    },
+}
+
+impl fmt::Display for SyncError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SyncError::Yaml { message } => write!(f, "invalid YAML: {message}"),
+            SyncError::TooLarge { bytes } => {
+                write!(
+                    f,
+                    "file is {bytes} bytes, over the {MAX_FILE_BYTES}-byte limit for charmcraft.yaml"
+                )
+            }
+            SyncError::RootNotMapping { found } => {
+                write!(
+                    f,
+                    "the document must be a mapping of keys (type, name, actions, …), found {found}"
+                )
+            }
+            SyncError::SectionNotMapping {
+                section,
+                line,
+                found,
+            } => write!(
+                f,
+                "line {line}: `{section}` must be a mapping, found {found}; sync owns this section, so delete it and run `cargo xtask sync`"
+            ),
+            SyncError::BadActionName { name, reason } => {
+                write!(f, "action name {name:?} is invalid: {reason}")
+            }
+            SyncError::Unverified { reason } => {
+                write!(
+                    f,
+                    "the updated file would not parse back as intended ({reason}); nothing was written"
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for SyncError {}
+
+/// Parses YAML into JSON values with the parser's default budgets and a size cap.
+pub fn parse(text: &str) -> Result<Value, SyncError> {
+    if text.len() > MAX_FILE_BYTES {
+        return Err(SyncError::TooLarge { bytes: text.len() });
+    }
+    if text.trim().is_empty() {
+        return Ok(Value::Object(Map::new()));
+    }
+    serde_saphyr::from_str::<Value>(text).map_err(|e| SyncError::Yaml {
+        message: e.to_string(),
+    })
+}
+
+fn kind(value: &Value) -> String {
+    match value {
+        Value::Null => "nothing".into(),
+        Value::Bool(b) => format!("the boolean {b}"),
+        Value::Number(n) => format!("the number {n}"),
+        Value::String(s) => format!("the string {s:?}"),
+        Value::Array(_) => "a list".into(),
+        Value::Object(_) => "a mapping".into(),
+    }
+}
+
+/// Juju's action-name rule, and its reserved names.
+fn check_action_name(name: &str) -> Result<(), &'static str> {
+    let bytes = name.as_bytes();
+    let edge = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+    let valid = match (bytes.first(), bytes.last()) {
+        (Some(first), Some(last)) => {
+            edge(first) && edge(last) && bytes.iter().all(|b| edge(b) || *b == b'-')
+        }
+        _ => false,
+    };
+    if !valid {
+        return Err(
+            "action names must start and end with a lowercase letter or digit and contain only lowercase letters, digits and hyphens",
+        );
+    }
+    if name == "juju" || name.starts_with("juju-") {
+        return Err("\"juju\" and the \"juju-\" prefix are reserved by Juju");
+    }
+    Ok(())
+}
+
+/// Renders `{section: value}` as block YAML, as a charmcraft user would write it.
+pub fn render_section(section: &str, value: &Value) -> Result<String, SyncError> {
+    if value.as_object().is_some_and(Map::is_empty) {
+        return Ok(format!("{section}: {{}}\n"));
+    }
+    // Long descriptions stay on one line, as written by hand; multi-line ones use `|`.
+    let options = serde_saphyr::ser_options! { folded_wrap_chars: usize::MAX / 2 };
+    let mut text = serde_saphyr::to_string_with_options(&json!({ section: value }), options)
+        .map_err(|e| SyncError::Unverified {
+            reason: format!("cannot render `{section}`: {e}"),
+        })?;
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    Ok(text)
+}
+
+/// Whether `line` is the column-0 key `key:` (followed by a space, a comment or the end).
+fn is_key_line(line: &str, key: &str) -> bool {
+    line.strip_prefix(key)
+        .and_then(|rest| rest.strip_prefix(':'))
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t', '\r']))
+}
+
+fn is_top_level_entry(line: &str) -> bool {
+    let first = line.chars().next();
+    first.is_some_and(|c| !c.is_whitespace() && c != '#')
+}
+
+/// The line range `[start, end)` of section `key`, if present.
+fn section_range(lines: &[&str], key: &str) -> Option<(usize, usize)> {
+    let start = lines.iter().position(|l| is_key_line(l, key))?;
+    let mut end = start + 1;
+    while end < lines.len() && !is_top_level_entry(lines[end]) {
+        end += 1;
+    }
+    // Blank and comment lines right before the next key belong to it.
+    while end > start + 1 {
+        let line = lines[end - 1].trim_start();
+        if line.is_empty() || line.starts_with('#') {
+            end -= 1;
+        } else {
+            break;
+        }
+    }
+    Some((start, end))
+}
+
+/// Replaces (or appends) section `key` in `text` with `rendered`.
+pub fn splice(text: &str, key: &str, rendered: &str) -> String {
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let stripped: Vec<&str> = lines
+        .iter()
+        .map(|l| l.trim_end_matches(['\n', '\r']))
+        .collect();
+    match section_range(&stripped, key) {
+        Some((start, end)) => {
+            let mut out: String = lines[..start].concat();
+            out.push_str(rendered);
+            out.push_str(&lines[end..].concat());
+            out
+        }
+        None => {
+            let mut out = text.to_owned();
+            if !out.is_empty() && !out.ends_with('\n') {
+                out.push('\n');
+            }
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            out.push_str(&format!(
+                "# Generated by `cargo xtask sync` from the Rust types in charm/src: do not edit by hand.\n{rendered}"
+            ));
+            out
+        }
+    }
+}
+
+/// Brings `sections` of `text` in line with `schema` (the charm's `--print-schema` output).
+/// A section the schema does not have is left alone. Errors leave nothing to write.
+pub fn update_sections(text: &str, schema: &Value, sections: &[&str]) -> Result<String, SyncError> {
+    let before = parse(text)?;
+    let Value::Object(before) = before else {
+        return Err(SyncError::RootNotMapping {
+            found: kind(&before),
+        });
+    };
+    for section in sections {
+        if let Some(value) = before.get(*section)
+            && !value.is_object()
+            && !value.is_null()
+        {
+            let line = text
+                .lines()
+                .position(|l| is_key_line(l, section))
+                .map_or(0, |i| i + 1);
+            return Err(SyncError::SectionNotMapping {
+                section: (*section).to_owned(),
+                line,
+                found: kind(value),
+            });
+        }
+    }
+    if let Some(actions) = schema.get("actions").and_then(Value::as_object) {
+        for name in actions.keys() {
+            check_action_name(name).map_err(|reason| SyncError::BadActionName {
+                name: name.clone(),
+                reason,
+            })?;
+        }
+    }
+    let mut out = text.to_owned();
+    for section in sections {
+        let Some(want) = schema.get(*section) else {
+            continue;
+        };
+        let rendered = render_section(section, want)?;
+        out = splice(&out, section, &rendered);
+    }
+    verify(&before, &out, schema, sections)?;
+    Ok(out)
+}
+
+/// The spliced text must parse, hold the schema's sections, and keep every other key as it was.
+fn verify(
+    before: &Map<String, Value>,
+    out: &str,
+    schema: &Value,
+    sections: &[&str],
+) -> Result<(), SyncError> {
+    let after = parse(out).map_err(|e| SyncError::Unverified {
+        reason: e.to_string(),
+    })?;
+    let Value::Object(after) = after else {
+        return Err(SyncError::Unverified {
+            reason: "root is no longer a mapping".into(),
+        });
+    };
+    for (key, value) in before {
+        if sections.contains(&key.as_str()) && schema.get(key).is_some() {
+            continue;
+        }
+        if after.get(key) != Some(value) {
+            return Err(SyncError::Unverified {
+                reason: format!("`{key}` changed"),
+            });
+        }
+    }
+    for section in sections {
+        if let Some(want) = schema.get(*section)
+            && after.get(*section) != Some(want)
+        {
+            return Err(SyncError::Unverified {
+                reason: format!("`{section}` does not read back as generated"),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// A line diff of `old` → `new`: removed lines (`-`, numbered in the old text) and added lines
+/// (`+`, numbered in the new text).
+pub fn diff(old: &str, new: &str) -> String {
+    let a: Vec<&str> = old.lines().collect();
+    let b: Vec<&str> = new.lines().collect();
+    // Longest common subsequence table; files here are a few hundred lines.
+    let mut lcs = vec![vec![0u32; b.len() + 1]; a.len() + 1];
+    for i in (0..a.len()).rev() {
+        for j in (0..b.len()).rev() {
+            lcs[i][j] = if a[i] == b[j] {
+                lcs[i + 1][j + 1] + 1
+            } else {
+                lcs[i + 1][j].max(lcs[i][j + 1])
+            };
+        }
+    }
+    let (mut i, mut j) = (0, 0);
+    let mut out = String::new();
+    while i < a.len() || j < b.len() {
+        if i < a.len() && j < b.len() && a[i] == b[j] {
+            i += 1;
+            j += 1;
+        } else if i < a.len() && (j == b.len() || lcs[i + 1][j] >= lcs[i][j + 1]) {
+            out.push_str(&format!("  -{:>4} | {}\n", i + 1, a[i]));
+            i += 1;
+        } else {
+            out.push_str(&format!("  +{:>4} | {}\n", j + 1, b[j]));
+            j += 1;
+        }
+    }
+    out
+}
