@@ -5,6 +5,7 @@
 
 mod bench;
 mod itest;
+mod oracle;
 mod pack;
 mod sync;
 mod template;

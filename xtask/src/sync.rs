@@ -15,7 +15,7 @@ use anyhow::{Context, bail};
 use serde_json::Value;
 use xshell::{Shell, cmd};
 
-pub use splice::update_sections;
+pub use splice::{parse, update_sections};
 
 use crate::util::{cargo, is_ci, project_root};
 

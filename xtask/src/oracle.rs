@@ -1,0 +1,67 @@
+//! The Python tools used as oracles (charmcraft, ops), installed from PyPI into virtual
+//! environments under `target/oracles/`, once, with a message.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use xshell::{Shell, cmd};
+
+use crate::pack::cargo_target_dir;
+use crate::util::project_root;
+
+/// A venv at `target/oracles/<name>` with `packages` installed; returns its `bin/` directory.
+pub fn venv(sh: &Shell, name: &str, packages: &[&str]) -> anyhow::Result<PathBuf> {
+    let dir = cargo_target_dir(&project_root()).join("oracles").join(name);
+    let bin = dir.join("bin");
+    let marker = dir.join(".installed");
+    let wanted = packages.join(" ");
+    if std::fs::read_to_string(&marker).is_ok_and(|m| m == wanted) {
+        return Ok(bin);
+    }
+    eprintln!(
+        "installing {wanted} from PyPI into {} (once)",
+        dir.display()
+    );
+    if cmd!(sh, "python3 --version")
+        .quiet()
+        .ignore_stdout()
+        .run()
+        .is_err()
+    {
+        bail!("python3 is needed to install {wanted}; install Python 3 (with venv and pip)");
+    }
+    cmd!(sh, "python3 -m venv {dir}")
+        .run()
+        .context("cannot create a Python venv (is python3-venv installed?)")?;
+    let pip = bin.join("pip");
+    cmd!(sh, "{pip} install --quiet {packages...}")
+        .run()
+        .with_context(|| format!("pip could not install {wanted}"))?;
+    std::fs::write(&marker, &wanted)?;
+    Ok(bin)
+}
+
+/// Runs `charmcraft analyse` on a packed charm; fails on lint errors (exit code 1 or 2).
+pub fn charmcraft_analyse(sh: &Shell, charm: &std::path::Path) -> anyhow::Result<()> {
+    let bin = venv(sh, "charmcraft", &["charmcraft"])?;
+    let charmcraft = bin.join("charmcraft");
+    let output = cmd!(sh, "{charmcraft} analyse {charm}")
+        .ignore_status()
+        .output()?;
+    let report: String = String::from_utf8_lossy(&output.stderr)
+        .lines()
+        .chain(String::from_utf8_lossy(&output.stdout).lines())
+        .filter(|l| !l.contains("XDG_RUNTIME_DIR") && !l.contains("user_runtime_dir"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    print!("{report}");
+    // Exit code: the worst result (1 fatal, 2 error, 3 warning, 0 fine).
+    match output.status.code() {
+        Some(0) => Ok(()),
+        Some(3) => {
+            println!("charmcraft analyse: warnings only");
+            Ok(())
+        }
+        code => bail!("charmcraft analyse reported errors (exit {code:?})"),
+    }
+}
