@@ -1,0 +1,50 @@
+//! `juju-local`: a local Juju for integration tests.
+//!
+//! Run as `juju-local <command>` it is the `juju` CLI (the subset the Juju client and `jubilant`
+//! use, with the same flags, JSON output and exit codes); run through a symlink named after a
+//! hook tool (`action-get`, `juju-log`, …) it is that hook tool, talking to the unit agent of
+//! the running hook or action. State lives on disk under `$JUJU_LOCAL_HOME`.
+
+mod agent;
+mod args;
+mod charm;
+mod cli;
+mod error;
+mod state;
+mod tools;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let mut args = std::env::args();
+    let argv0 = args.next().unwrap_or_default();
+    let name = std::path::Path::new(&argv0)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let rest: Vec<String> = args.collect();
+    if tools::NAMES.contains(&name.as_str()) {
+        return exit(tools::client_main(&name, rest));
+    }
+    let Some((command, args)) = rest.split_first() else {
+        print!("{}", cli::HELP);
+        return ExitCode::SUCCESS;
+    };
+    match cli::main(command, args) {
+        Ok(output) => {
+            print!("{}", output.stdout);
+            eprint!("{}", output.stderr);
+            let _ = std::io::stdout().flush();
+            exit(output.code)
+        }
+        Err(fail) => {
+            eprintln!("ERROR {}", fail.message);
+            exit(fail.code)
+        }
+    }
+}
+
+fn exit(code: i32) -> ExitCode {
+    ExitCode::from(u8::try_from(code).unwrap_or(1))
+}

@@ -1,0 +1,429 @@
+//! The local Juju's state on disk: a controller file, and per model the model, application,
+//! unit and task records as JSON files. Every write goes to a temporary file and is renamed into
+//! place, so a command killed at any point leaves readable state. Locks are `flock`s on files.
+//!
+//! ```text
+//! $JUJU_LOCAL_HOME/controller.json                       current model
+//! $JUJU_LOCAL_HOME/models/<model>/model.json             name, uuid, next task id
+//! $JUJU_LOCAL_HOME/models/<model>/model.lock             serialises id allocation and app changes
+//! $JUJU_LOCAL_HOME/models/<model>/tasks/<id>.json        actions and exec results
+//! $JUJU_LOCAL_HOME/models/<model>/apps/<app>/app.json    charm, config, leader settings
+//! $JUJU_LOCAL_HOME/models/<model>/apps/<app>/<n>/        one unit: unit.json, unit.lock, log, charm/
+//! ```
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::error::{Result, run_error};
+
+/// The version this local Juju reports (the Juju release whose behaviour it follows).
+pub const JUJU_VERSION: &str = "3.6.7";
+/// The controller name `controllers`/`show-controller` report.
+pub const CONTROLLER: &str = "juju-local";
+
+/// The root of the local Juju's state.
+#[derive(Debug, Clone)]
+pub struct Home {
+    pub root: PathBuf,
+}
+
+impl Home {
+    /// `$JUJU_LOCAL_HOME`, else `$XDG_DATA_HOME/juju-local`, else `~/.local/share/juju-local`.
+    pub fn from_env() -> Home {
+        let root = std::env::var_os("JUJU_LOCAL_HOME")
+            .map(PathBuf::from)
+            .or_else(|| {
+                std::env::var_os("XDG_DATA_HOME").map(|d| PathBuf::from(d).join("juju-local"))
+            })
+            .or_else(|| {
+                std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share/juju-local"))
+            })
+            .unwrap_or_else(|| std::env::temp_dir().join("juju-local"));
+        Home { root }
+    }
+
+    pub fn models_dir(&self) -> PathBuf {
+        self.root.join("models")
+    }
+
+    pub fn model_dir(&self, model: &str) -> PathBuf {
+        self.models_dir().join(model)
+    }
+
+    pub fn current_model(&self) -> Option<String> {
+        let controller: Controller = read_json(&self.root.join("controller.json")).ok()?;
+        controller
+            .current_model
+            .filter(|m| self.model_dir(m).join("model.json").exists())
+    }
+
+    pub fn set_current_model(&self, model: Option<&str>) -> Result<()> {
+        fs::create_dir_all(&self.root)?;
+        write_json(
+            &self.root.join("controller.json"),
+            &Controller {
+                current_model: model.map(str::to_owned),
+            },
+        )
+    }
+
+    /// The model named by `-m`, else the current one.
+    pub fn resolve_model(&self, flag: Option<&str>) -> Result<Model> {
+        let name = match flag {
+            Some(m) => m.rsplit('/').next().unwrap_or(m).to_owned(),
+            None => self
+                .current_model()
+                .ok_or_else(|| run_error("no current model; use --model or add-model"))?,
+        };
+        let dir = self.model_dir(&name);
+        if !dir.join("model.json").exists() {
+            return Err(run_error(format!("model \"{name}\" not found")));
+        }
+        Ok(Model { name, dir })
+    }
+
+    pub fn model_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(self.models_dir())
+            .map(|d| {
+                d.filter_map(|e| e.ok())
+                    .filter(|e| e.path().join("model.json").exists())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        names
+    }
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Controller {
+    current_model: Option<String>,
+}
+
+/// A model directory.
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub name: String,
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ModelRecord {
+    pub name: String,
+    pub uuid: String,
+    pub next_id: u64,
+}
+
+impl Model {
+    pub fn record(&self) -> Result<ModelRecord> {
+        read_json(&self.dir.join("model.json"))
+    }
+
+    /// Holds the model lock while `f` runs.
+    pub fn locked<T>(&self, f: impl FnOnce() -> Result<T>) -> Result<T> {
+        let _lock = lock(&self.dir.join("model.lock"))?;
+        f()
+    }
+
+    /// Allocates the next task id.
+    pub fn next_id(&self) -> Result<u64> {
+        self.locked(|| {
+            let mut record = self.record()?;
+            record.next_id += 1;
+            write_json(&self.dir.join("model.json"), &record)?;
+            Ok(record.next_id)
+        })
+    }
+
+    pub fn app_dir(&self, app: &str) -> PathBuf {
+        self.dir.join("apps").join(app)
+    }
+
+    pub fn app(&self, app: &str) -> Result<AppRecord> {
+        read_json(&self.app_dir(app).join("app.json"))
+            .map_err(|_| run_error(format!("application \"{app}\" not found")))
+    }
+
+    pub fn save_app(&self, app: &AppRecord) -> Result<()> {
+        write_json(&self.app_dir(&app.name).join("app.json"), app)
+    }
+
+    pub fn app_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(self.dir.join("apps"))
+            .map(|d| {
+                d.filter_map(|e| e.ok())
+                    .filter(|e| e.path().join("app.json").exists())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        names
+    }
+
+    pub fn unit_dir(&self, app: &str, number: u32) -> PathBuf {
+        self.app_dir(app).join(number.to_string())
+    }
+
+    pub fn unit(&self, app: &str, number: u32) -> Result<UnitRecord> {
+        read_json(&self.unit_dir(app, number).join("unit.json"))
+            .map_err(|_| run_error(format!("unit \"{app}/{number}\" not found")))
+    }
+
+    pub fn save_unit(&self, unit: &UnitRecord) -> Result<()> {
+        write_json(
+            &self.unit_dir(&unit.app, unit.number).join("unit.json"),
+            unit,
+        )
+    }
+
+    /// Resolves `app/N` or `app/leader` to (app, number).
+    pub fn resolve_unit(&self, name: &str) -> Result<(String, u32)> {
+        let Some((app, which)) = name.split_once('/') else {
+            return Err(crate::error::usage(format!("invalid unit name \"{name}\"")));
+        };
+        let record = self.app(app)?;
+        let number = if which == "leader" {
+            record
+                .units
+                .iter()
+                .copied()
+                .find(|n| self.unit(app, *n).is_ok_and(|u| u.leader))
+                .ok_or_else(|| run_error(format!("application \"{app}\" has no leader")))?
+        } else {
+            which
+                .parse::<u32>()
+                .map_err(|_| crate::error::usage(format!("invalid unit name \"{name}\"")))?
+        };
+        if !record.units.contains(&number) {
+            return Err(run_error(format!("unit \"{app}/{number}\" not found")));
+        }
+        Ok((app.to_owned(), number))
+    }
+
+    pub fn task_path(&self, id: u64) -> PathBuf {
+        self.dir.join("tasks").join(format!("{id}.json"))
+    }
+}
+
+/// An application: its charm, config and leader settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AppRecord {
+    pub name: String,
+    pub charm: String,
+    pub units: Vec<u32>,
+    /// Config values set with `deploy --config` or `config app k=v` (defaults come from the charm).
+    pub config: Map<String, Value>,
+    pub leader_settings: Map<String, Value>,
+}
+
+/// A status value as `juju status` prints it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Status {
+    pub current: String,
+    pub message: String,
+    pub since: String,
+}
+
+impl Status {
+    pub fn new(current: &str, message: &str) -> Status {
+        Status {
+            current: current.to_owned(),
+            message: message.to_owned(),
+            since: now_string(),
+        }
+    }
+}
+
+/// A unit: statuses, leadership, workload version and charm state.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UnitRecord {
+    pub app: String,
+    pub number: u32,
+    pub workload: Status,
+    pub agent: Status,
+    /// Set once the charm has set a status itself (then Juju stops setting `unknown`).
+    pub status_set_by_charm: bool,
+    pub leader: bool,
+    pub version: String,
+    pub charm_state: Map<String, Value>,
+}
+
+impl UnitRecord {
+    pub fn name(&self) -> String {
+        format!("{}/{}", self.app, self.number)
+    }
+}
+
+/// A finished (or running) action or exec.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TaskRecord {
+    pub id: String,
+    pub unit: String,
+    pub action: String,
+    pub status: String,
+    pub message: String,
+    pub results: Map<String, Value>,
+    pub log: Vec<String>,
+    pub enqueued: String,
+    pub started: String,
+    pub completed: String,
+}
+
+impl TaskRecord {
+    /// The task as `juju run --format json` prints it (one unit's entry).
+    pub fn to_json(&self) -> Value {
+        let mut out = Map::new();
+        out.insert("id".into(), Value::String(self.id.clone()));
+        if !self.log.is_empty() {
+            out.insert("log".into(), Value::from(self.log.clone()));
+        }
+        if !self.message.is_empty() {
+            out.insert("message".into(), Value::String(self.message.clone()));
+        }
+        if !self.results.is_empty() {
+            out.insert("results".into(), Value::Object(self.results.clone()));
+        }
+        out.insert("status".into(), Value::String(self.status.clone()));
+        out.insert(
+            "timing".into(),
+            serde_json::json!({"completed": self.completed, "enqueued": self.enqueued, "started": self.started}),
+        );
+        out.insert("unit".into(), Value::String(self.unit.clone()));
+        Value::Object(out)
+    }
+}
+
+/// Reads a JSON record.
+pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T> {
+    let text = fs::read_to_string(path)
+        .map_err(|e| run_error(format!("cannot read {}: {e}", path.display())))?;
+    serde_json::from_str(&text)
+        .map_err(|e| run_error(format!("corrupt state file {}: {e}", path.display())))
+}
+
+/// Writes a JSON record atomically (temporary file, fsync, rename).
+pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| run_error(e.to_string()))?;
+    write_atomic(path, text.as_bytes())
+}
+
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir)?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| -> std::io::Result<()> {
+        let mut file = File::create(&temp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        fs::rename(&temp, path)
+    })();
+    if let Err(e) = result {
+        let _ = fs::remove_file(&temp);
+        return Err(run_error(format!("cannot write {}: {e}", path.display())));
+    }
+    Ok(())
+}
+
+/// An exclusive lock held until the returned file is dropped (the kernel releases it if the
+/// process dies).
+pub fn lock(path: &Path) -> Result<File> {
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir)?;
+    }
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)?;
+    file.lock()
+        .map_err(|e| run_error(format!("cannot lock {}: {e}", path.display())))?;
+    Ok(file)
+}
+
+/// Appends one line to a unit's log.
+pub fn append_log(path: &Path, line: &str) -> Result<()> {
+    let mut file = OpenOptions::new().create(true).append(true).open(path)?;
+    file.write_all(format!("{line}\n").as_bytes())?;
+    Ok(())
+}
+
+/// Seconds and nanoseconds since the Unix epoch.
+pub fn now() -> (i64, u32) {
+    let d = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    (
+        i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+        d.subsec_nanos(),
+    )
+}
+
+/// Now, as Go's `time.Time.String()` prints a UTC time: `2024-05-01 10:00:00 +0000 UTC`.
+pub fn now_string() -> String {
+    go_time(now().0)
+}
+
+pub fn go_time(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} +0000 UTC",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// A random-enough hex string (time, pid and a counter through a hash); ids, not secrets.
+pub fn unique_hex(len: usize) -> String {
+    use std::collections::hash_map::RandomState;
+    use std::hash::{BuildHasher, Hasher};
+    let mut out = String::new();
+    while out.len() < len {
+        let mut hasher = RandomState::new().build_hasher();
+        hasher.write_u128(
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_nanos(),
+        );
+        hasher.write_u32(std::process::id());
+        out.push_str(&format!("{:016x}", hasher.finish()));
+    }
+    out.truncate(len);
+    out
+}
+
+/// A UUID-shaped identifier.
+pub fn uuid() -> String {
+    let h = unique_hex(32);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
+}
