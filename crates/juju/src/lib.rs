@@ -67,7 +67,7 @@ impl std::error::Error for CliError {}
 pub enum Error {
     Cli(CliError),
     /// The task ran and did not succeed.
-    Task(TaskError),
+    Task(Box<TaskError>),
     /// `juju run` gave up waiting for the task.
     Timeout {
         action: String,
@@ -131,6 +131,9 @@ pub struct DeployOptions {
     pub config: Vec<(String, String)>,
 }
 
+/// A condition on the model's status.
+pub type StatusPredicate = Box<dyn Fn(&Status) -> bool>;
+
 /// Options for [`Juju::wait`].
 pub struct WaitOptions {
     /// Give up after this long (default 3 minutes).
@@ -140,7 +143,7 @@ pub struct WaitOptions {
     /// How many consecutive polls `ready` must hold on (default 3, as jubilant).
     pub successes: u32,
     /// Stop early with an error when this holds (e.g. [`any_error`]).
-    pub error: Option<Box<dyn Fn(&Status) -> bool>>,
+    pub error: Option<StatusPredicate>,
 }
 
 impl Default for WaitOptions {

@@ -87,7 +87,7 @@ impl Task {
         if self.success() {
             Ok(self)
         } else {
-            Err(crate::Error::Task(TaskError { task: self }))
+            Err(crate::Error::Task(Box::new(TaskError { task: self })))
         }
     }
 
