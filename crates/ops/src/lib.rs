@@ -14,6 +14,8 @@ pub mod params;
 pub mod results;
 pub mod schema;
 mod secret;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod tools;
 
 pub use charm::{Action, Charm, Dispatch, HandlerResult, Hook, Outcome};
