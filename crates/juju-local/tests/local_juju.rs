@@ -1,0 +1,695 @@
+//! The local Juju end to end: the binary as `juju` CLI and hook tools, against small test charms
+//! (shell `dispatch` scripts), the Rust example charm's behaviour rows of the contract's outcome
+//! table, archive rejections, concurrency, a killed command, and a Python `ops` charm.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::{Value, json};
+
+const BIN: &str = env!("CARGO_BIN_EXE_juju-local");
+
+/// A local Juju home with one model, `m`.
+struct Juju {
+    home: tempfile::TempDir,
+}
+
+impl Juju {
+    fn new() -> Juju {
+        let juju = Juju {
+            home: tempfile::tempdir().unwrap(),
+        };
+        let out = juju.cmd(&["add-model", "m"]);
+        assert!(out.status.success(), "{out:?}");
+        juju
+    }
+
+    fn cmd(&self, args: &[&str]) -> Output {
+        Command::new(BIN)
+            .args(args)
+            .env("JUJU_LOCAL_HOME", self.home.path())
+            .output()
+            .unwrap()
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.home.path().join(name)
+    }
+
+    fn deploy(&self, charm: &Path) -> Output {
+        self.cmd(&["deploy", charm.to_str().unwrap(), "app", "-m", "m"])
+    }
+
+    /// `juju run --format json`: (the unit's task JSON or Null, stderr, exit code).
+    fn run(&self, args: &[&str]) -> (Value, String, i32) {
+        let mut all = vec!["run", "-m", "m", "--format", "json", "app/0"];
+        all.extend(args);
+        let out = self.cmd(&all);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let json = if stdout.trim().is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str::<Value>(&stdout).unwrap()["app/0"].clone()
+        };
+        (
+            json,
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+            out.status.code().unwrap_or(-1),
+        )
+    }
+
+    fn status(&self) -> Value {
+        let out = self.cmd(&["status", "-m", "m", "--format", "json"]);
+        assert!(out.status.success(), "{out:?}");
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+}
+
+/// Zip entries: (name, contents, unix mode); a mode of 0o120777 makes a symlink.
+fn zip_charm(path: &Path, entries: &[(&str, &[u8], u32)]) {
+    let mut zip = zip::ZipWriter::new(fs::File::create(path).unwrap());
+    for (name, bytes, mode) in entries {
+        let options = zip::write::SimpleFileOptions::DEFAULT.unix_permissions(*mode & 0o777);
+        if *mode & 0o170000 == 0o120000 {
+            zip.add_symlink(*name, String::from_utf8_lossy(bytes), options)
+                .unwrap();
+        } else {
+            zip.start_file(*name, options).unwrap();
+            zip.write_all(bytes).unwrap();
+        }
+    }
+    zip.finish().unwrap();
+}
+
+const METADATA: &[u8] = b"name: test-charm\nsummary: s\ndescription: d\n";
+const ACTIONS: &[u8] = b"
+ok: {params: {n: {type: integer, default: 7}, nested: {type: object, properties: {k: {type: string, default: dk}}}}}
+fail: {}
+crash: {}
+binary: {}
+bad-key: {}
+sleep: {params: {id: {type: string}, secs: {type: number, default: 0}}}
+strict: {params: {q: {type: integer, minimum: 0, maximum: 9}}, required: [q], additionalProperties: false}
+";
+const CONFIG: &[u8] = b"options:\n  fail-install: {type: boolean, default: false}\n  greeting: {type: string, default: hi}\n";
+
+/// A charm whose dispatch does what each action's name says.
+const DISPATCH: &[u8] = br#"#!/bin/sh
+case "$JUJU_DISPATCH_PATH" in
+hooks/install)
+  status-set maintenance installing
+  [ "$(config-get fail-install)" = "True" ] && { echo "install exploded" >&2; exit 1; }
+  status-set active "greeting $(config-get greeting)" ;;
+hooks/*) ;;
+actions/ok)
+  action-log "working on $(action-get n)"
+  action-set a.b="$(action-get nested.k)" c=2 params="$(action-get --format=json)" env="$JUJU_ACTION_NAME/$JUJU_ACTION_UUID/$JUJU_HOOK_NAME/$JUJU_UNIT_NAME"
+  juju-log -l WARNING "logged from ok" ;;
+actions/fail)
+  action-fail "nope"
+  action-set still=running ;;
+actions/crash)
+  echo "about to crash" >&2
+  action-fail "ignored"
+  exit 3 ;;
+actions/binary)
+  printf '\377\376' ;;
+actions/bad-key)
+  action-set Bad_Key=1 2>/tmp/juju-local-bad-key.$$; rc=$?
+  action-set rc=$rc err="$(cat /tmp/juju-local-bad-key.$$)"; rm -f /tmp/juju-local-bad-key.$$
+  action-set stdout=x 2>/dev/null; action-set reserved-rc=$? ;;
+actions/sleep)
+  echo "start $(action-get id)" >> "$CHARM_DIR/../trace"
+  sleep "$(action-get secs)"
+  echo "end $(action-get id)" >> "$CHARM_DIR/../trace"
+  action-set id="$(action-get id)" task="$JUJU_ACTION_UUID" ;;
+actions/strict) action-set q="$(action-get q)" ;;
+esac
+"#;
+
+fn test_charm(dir: &Path) -> PathBuf {
+    let path = dir.join("test.charm");
+    zip_charm(
+        &path,
+        &[
+            ("metadata.yaml", METADATA, 0o644),
+            ("actions.yaml", ACTIONS, 0o644),
+            ("config.yaml", CONFIG, 0o644),
+            ("dispatch", DISPATCH, 0o755),
+        ],
+    );
+    path
+}
+
+fn deployed() -> Juju {
+    let juju = Juju::new();
+    let out = juju.deploy(&test_charm(juju.home.path()));
+    assert!(out.status.success(), "{out:?}");
+    juju
+}
+
+#[test]
+fn deploy_runs_the_hooks_and_status_shows_the_unit() {
+    let juju = deployed();
+    let status = juju.status();
+    let unit = &status["applications"]["app"]["units"]["app/0"];
+    assert_eq!(unit["workload-status"]["current"], "active");
+    assert_eq!(unit["workload-status"]["message"], "greeting hi");
+    assert_eq!(unit["juju-status"]["current"], "idle");
+    assert_eq!(unit["leader"], true);
+    assert_eq!(status["applications"]["app"]["charm"], "test-charm");
+}
+
+#[test]
+fn a_failing_hook_puts_the_unit_in_error() {
+    let juju = Juju::new();
+    let charm = test_charm(juju.home.path());
+    let out = juju.cmd(&[
+        "deploy",
+        charm.to_str().unwrap(),
+        "app",
+        "-m",
+        "m",
+        "--config",
+        "fail-install=true",
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    let unit = &juju.status()["applications"]["app"]["units"]["app/0"];
+    assert_eq!(unit["workload-status"]["current"], "error");
+    assert_eq!(
+        unit["workload-status"]["message"],
+        "hook failed: \"install\""
+    );
+    let log = String::from_utf8_lossy(&juju.cmd(&["debug-log", "-m", "m"]).stdout).into_owned();
+    assert!(
+        log.contains("WARNING unit.app/0.install install exploded"),
+        "{log}"
+    );
+}
+
+#[test]
+fn a_completed_action_returns_nested_results_defaults_and_logs() {
+    let juju = deployed();
+    let (task, stderr, code) = juju.run(&["ok"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(task["status"], "completed");
+    assert_eq!(task["id"], "1");
+    let results = &task["results"];
+    assert_eq!(results["a"], json!({"b": "dk"}));
+    assert_eq!(results["c"], "2");
+    assert_eq!(results["return-code"], 0);
+    assert_eq!(
+        serde_json::from_str::<Value>(results["params"].as_str().unwrap()).unwrap(),
+        json!({"n": 7, "nested": {"k": "dk"}})
+    );
+    assert_eq!(
+        results["env"], "ok/1//app/0",
+        "action name, numeric id, empty hook name, unit"
+    );
+    let log = task["log"][0].as_str().unwrap();
+    assert!(
+        log.ends_with(" +0000 UTC working on 7")
+            && log.len() == "2024-05-01 10:00:00 +0000 UTC working on 7".len(),
+        "{log}"
+    );
+    assert!(stderr.contains("working on 7"), "{stderr}");
+    let debug_log = String::from_utf8_lossy(
+        &juju
+            .cmd(&["debug-log", "-m", "m", "--include", "app/0"])
+            .stdout,
+    )
+    .into_owned();
+    assert!(
+        debug_log.contains("WARNING unit.app/0.juju-log logged from ok"),
+        "{debug_log}"
+    );
+    let shown = juju.cmd(&["show-task", "1", "-m", "m", "--format", "json"]);
+    assert_eq!(
+        serde_json::from_slice::<Value>(&shown.stdout).unwrap()["results"]["c"],
+        "2"
+    );
+}
+
+#[test]
+fn action_fail_with_exit_zero_is_failed_but_juju_run_exits_zero() {
+    let juju = deployed();
+    let (task, _, code) = juju.run(&["fail"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        (task["status"].as_str(), task["message"].as_str()),
+        (Some("failed"), Some("nope"))
+    );
+    assert_eq!(
+        task["results"],
+        json!({"still": "running", "return-code": 0})
+    );
+}
+
+#[test]
+fn a_non_zero_exit_overrides_the_fail_message_and_juju_run_exits_one() {
+    let juju = deployed();
+    let (task, stderr, code) = juju.run(&["crash"]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("ERROR the following task failed:\n - id \"1\" with return code 3"),
+        "{stderr}"
+    );
+    assert_eq!(
+        (task["status"].as_str(), task["message"].as_str()),
+        (Some("failed"), Some("exit status 3"))
+    );
+    assert_eq!(task["results"]["stderr"], "about to crash\n");
+    assert_eq!(task["results"]["return-code"], 3);
+}
+
+#[test]
+fn non_utf8_output_is_stored_base64() {
+    let juju = deployed();
+    let (task, _, _) = juju.run(&["binary"]);
+    assert_eq!(task["results"]["stdout"], "//4=");
+    assert_eq!(task["results"]["stdout-encoding"], "base64");
+}
+
+#[test]
+fn action_set_refuses_bad_and_reserved_keys_with_exit_two() {
+    let juju = deployed();
+    let (task, _, _) = juju.run(&["bad-key"]);
+    let results = &task["results"];
+    assert_eq!(results["rc"], "2");
+    assert_eq!(
+        results["err"],
+        "ERROR key \"Bad_Key\" must start and end with lowercase alphanumeric, and contain only lowercase alphanumeric, hyphens and periods"
+    );
+    assert_eq!(results["reserved-rc"], "2");
+    assert!(results.get("Bad_Key").is_none());
+}
+
+#[test]
+fn unknown_actions_and_invalid_params_fail_to_schedule() {
+    let juju = deployed();
+    let (task, stderr, code) = juju.run(&["nope"]);
+    assert_eq!((task, code), (Value::Null, 0));
+    assert!(
+        stderr.contains(
+            "failed to schedule any tasks:\naction \"nope\" not defined on unit \"app/0\""
+        ),
+        "{stderr}"
+    );
+    for (args, want) in [
+        (vec!["strict"], "\"q\" is a required property"),
+        (
+            vec!["strict", "q=12"],
+            "(root).q : 12 is greater than the maximum of 9",
+        ),
+        (
+            vec!["strict", "q=x"],
+            "(root).q : \"x\" is not of type \"integer\"",
+        ),
+        (
+            vec!["strict", "q=1", "extra=1"],
+            "Additional properties are not allowed",
+        ),
+    ] {
+        let (task, stderr, code) = juju.run(&args);
+        assert_eq!((task, code), (Value::Null, 0), "{args:?}");
+        assert!(
+            stderr.contains("validation failed: ") && stderr.contains(want),
+            "{args:?}: {stderr}"
+        );
+    }
+    // Values are YAML-typed unless --string-args.
+    let (task, _, _) = juju.run(&["strict", "q=4"]);
+    assert_eq!(task["results"]["q"], "4");
+    let (task, stderr, _) = juju.run(&["strict", "q=4", "--string-args"]);
+    assert_eq!(task, Value::Null, "{stderr}");
+    // --params file, overridden by arguments.
+    let params = juju.path("params.yaml");
+    fs::write(&params, "q: 1\n").unwrap();
+    let (task, _, _) = juju.run(&["strict", "--params", params.to_str().unwrap(), "q=2"]);
+    assert_eq!(task["results"]["q"], "2");
+}
+
+#[test]
+fn archives_that_escape_or_lack_metadata_are_refused_and_nothing_is_deployed() {
+    let juju = Juju::new();
+    let dir = juju.home.path();
+    let base = [
+        ("metadata.yaml", METADATA, 0o644u32),
+        ("dispatch", DISPATCH, 0o755),
+    ];
+    let cases: Vec<(&str, Vec<(&str, &[u8], u32)>, &str)> = vec![
+        (
+            "dotdot",
+            vec![base[0], base[1], ("../evil", b"x", 0o644)],
+            "entry \"../evil\" escapes the charm directory",
+        ),
+        (
+            "absolute",
+            vec![base[0], base[1], ("/etc/evil", b"x", 0o644)],
+            "escapes the charm directory",
+        ),
+        (
+            "symlink",
+            vec![base[0], base[1], ("link", b"../../../etc/passwd", 0o120777)],
+            "symlink \"link\" points to \"../../../etc/passwd\", outside the charm directory",
+        ),
+        (
+            "abs-symlink",
+            vec![base[0], base[1], ("link", b"/etc/passwd", 0o120777)],
+            "outside the charm directory",
+        ),
+        (
+            "no-metadata",
+            vec![base[1]],
+            "archive file \"metadata.yaml\" not found",
+        ),
+    ];
+    for (name, entries, want) in cases {
+        let path = dir.join(format!("{name}.charm"));
+        zip_charm(&path, &entries);
+        let out = juju.deploy(&path);
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(want), "{name}: {stderr}");
+    }
+    let corrupt = dir.join("corrupt.charm");
+    fs::write(&corrupt, b"PK\x03\x04 not really a zip").unwrap();
+    let out = juju.deploy(&corrupt);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("invalid charm archive"),
+        "{out:?}"
+    );
+    assert_eq!(juju.status()["applications"], json!({}));
+    assert!(!dir.join("evil").exists() && !dir.join("models/evil").exists());
+}
+
+#[test]
+fn a_missing_or_non_executable_dispatch_fails_actions_clearly() {
+    let juju = Juju::new();
+    let dir = juju.home.path();
+    let missing = dir.join("missing.charm");
+    zip_charm(
+        &missing,
+        &[
+            ("metadata.yaml", METADATA, 0o644),
+            ("actions.yaml", ACTIONS, 0o644),
+        ],
+    );
+    assert!(juju.deploy(&missing).status.success());
+    let (task, _, _) = juju.run(&["fail"]);
+    assert_eq!(
+        (task["status"].as_str(), task["message"].as_str()),
+        (
+            Some("failed"),
+            Some("action not implemented on unit \"app/0\"")
+        )
+    );
+
+    let juju = Juju::new();
+    let plain = juju.home.path().join("plain.charm");
+    zip_charm(
+        &plain,
+        &[
+            ("metadata.yaml", METADATA, 0o644),
+            ("actions.yaml", ACTIONS, 0o644),
+            ("dispatch", DISPATCH, 0o644),
+        ],
+    );
+    assert!(juju.deploy(&plain).status.success());
+    let unit = &juju.status()["applications"]["app"]["units"]["app/0"];
+    assert_eq!(
+        unit["workload-status"]["message"],
+        "hook failed: \"install\""
+    );
+    let (task, _, _) = juju.run(&["ok"]);
+    assert_eq!(task["status"], "failed");
+    assert!(
+        task["message"]
+            .as_str()
+            .unwrap()
+            .contains("Permission denied"),
+        "{task}"
+    );
+}
+
+#[test]
+fn concurrent_runs_on_one_unit_are_serialised_with_their_own_ids_and_results() {
+    let juju = deployed();
+    let home = juju.home.path().to_path_buf();
+    let handles: Vec<_> = (0..20)
+        .map(|i| {
+            let home = home.clone();
+            std::thread::spawn(move || {
+                let out = Command::new(BIN)
+                    .args([
+                        "run",
+                        "-m",
+                        "m",
+                        "--format",
+                        "json",
+                        "app/0",
+                        "sleep",
+                        &format!("id=r{i}"),
+                        "secs=0.01",
+                    ])
+                    .env("JUJU_LOCAL_HOME", &home)
+                    .output()
+                    .unwrap();
+                assert!(out.status.success(), "{out:?}");
+                serde_json::from_slice::<Value>(&out.stdout).unwrap()["app/0"].clone()
+            })
+        })
+        .collect();
+    let tasks: Vec<Value> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    let mut ids: Vec<&str> = tasks.iter().map(|t| t["id"].as_str().unwrap()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 20, "every task has its own id");
+    for task in &tasks {
+        assert_eq!(
+            task["results"]["task"], task["id"],
+            "results belong to their own task"
+        );
+    }
+    let trace = fs::read_to_string(juju.path("models/m/apps/app/0/trace")).unwrap();
+    let lines: Vec<&str> = trace.lines().collect();
+    assert_eq!(lines.len(), 40);
+    for pair in lines.chunks(2) {
+        assert_eq!(
+            pair[0].replace("start", "end"),
+            pair[1],
+            "actions on a unit never overlap:\n{trace}"
+        );
+    }
+}
+
+#[test]
+fn a_killed_command_leaves_the_state_readable_and_the_unit_usable() {
+    let juju = deployed();
+    let mut child = Command::new(BIN)
+        .args([
+            "run", "-m", "m", "--format", "json", "app/0", "sleep", "id=slow", "secs=30",
+        ])
+        .env("JUJU_LOCAL_HOME", juju.home.path())
+        .spawn()
+        .unwrap();
+    // Wait until the action is running (it holds the unit lock), then kill -9 the command.
+    let trace = juju.path("models/m/apps/app/0/trace");
+    for _ in 0..200 {
+        if fs::read_to_string(&trace).is_ok_and(|t| t.contains("start slow")) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(
+        juju.status()["applications"]["app"]["units"]["app/0"]["workload-status"]["current"],
+        "active"
+    );
+    let (task, stderr, code) = juju.run(&["ok"]);
+    assert_eq!(
+        (task["status"].as_str(), code),
+        (Some("completed"), 0),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn exec_runs_in_the_unit_context_and_reports_the_exit_code() {
+    let juju = deployed();
+    let out = juju.cmd(&[
+        "exec",
+        "-m",
+        "m",
+        "--unit",
+        "app/0",
+        "--format",
+        "json",
+        "--",
+        "pwd; is-leader; unit-get private-address",
+    ]);
+    let task = &serde_json::from_slice::<Value>(&out.stdout).unwrap()["app/0"];
+    let stdout = task["results"]["stdout"].as_str().unwrap();
+    assert!(stdout.ends_with("/charm\nTrue\n127.0.0.1\n"), "{stdout}");
+    let out = juju.cmd(&[
+        "exec", "-m", "m", "--unit", "app/0", "--format", "json", "--", "exit 4",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()["app/0"]["results"]["return-code"],
+        4
+    );
+}
+
+#[test]
+fn config_changes_run_config_changed_and_show_in_config() {
+    let juju = deployed();
+    assert!(
+        juju.cmd(&["config", "app", "greeting=hello", "-m", "m"])
+            .status
+            .success()
+    );
+    let shown: Value = serde_json::from_slice(
+        &juju
+            .cmd(&["config", "app", "-m", "m", "--format", "json"])
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(shown["settings"]["greeting"]["value"], "hello");
+    assert_eq!(shown["settings"]["greeting"]["source"], "user");
+    let out = juju.cmd(&["config", "app", "fail-install=maybe", "-m", "m"]);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("option \"fail-install\" expected boolean"),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn models_are_created_listed_and_destroyed() {
+    let juju = deployed();
+    let out = juju.cmd(&["add-model", "m"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("model \"m\" already exists"));
+    assert!(
+        juju.cmd(&["destroy-model", "m", "--no-prompt", "--force"])
+            .status
+            .success()
+    );
+    let models: Value =
+        serde_json::from_slice(&juju.cmd(&["models", "--format", "json"]).stdout).unwrap();
+    assert_eq!(models["models"], json!([]));
+    let out = juju.cmd(&["status", "-m", "m"]);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("model \"m\" not found"),
+        "{out:?}"
+    );
+    let out = juju.cmd(&["frobnicate"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn hook_tools_outside_a_context_say_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let tool = dir.path().join("action-get");
+    std::os::unix::fs::symlink(BIN, &tool).unwrap();
+    let out = Command::new(&tool)
+        .env_remove("JUJU_CONTEXT_ID")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "ERROR JUJU_CONTEXT_ID not set\n"
+    );
+}
+
+/// The ops docs' snapshot charm in Python with `ops` (its venv built from PyPI) runs under the
+/// local Juju with the same results shape as the Rust charm.
+#[test]
+fn a_python_ops_charm_runs_its_action() {
+    let juju = Juju::new();
+    let charm = python_charm();
+    let out = juju.cmd(&["deploy", charm.to_str().unwrap(), "app", "-m", "m"]);
+    assert!(out.status.success(), "{out:?}");
+    let unit = &juju.status()["applications"]["app"]["units"]["app/0"];
+    assert_eq!(unit["workload-status"]["current"], "active", "{unit}");
+    let (task, stderr, code) = juju.run(&["snapshot", "filename=db-snapshot.tar.gz"]);
+    assert_eq!(
+        (task["status"].as_str(), code),
+        (Some("completed"), 0),
+        "{task} {stderr}"
+    );
+    assert_eq!(
+        task["results"]["result"],
+        "Stored snapshot in db-snapshot.tar.gz."
+    );
+    assert!(
+        task["results"]["snapshot-size"]
+            .as_str()
+            .unwrap()
+            .chars()
+            .all(|c| c.is_ascii_digit())
+    );
+    let (task, _, _) = juju.run(&["snapshot", "filename=db-snapshot.tar.gz"]);
+    assert_eq!(task["status"], "failed");
+    assert!(
+        task["message"].as_str().unwrap().contains("already exists"),
+        "{task}"
+    );
+}
+
+/// Packs `tests/data/snapshot-py` with a venv of `ops` and `pydantic` (installed once, cached
+/// under the target dir).
+fn python_charm() -> PathBuf {
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/snapshot-py");
+    let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("snapshot-py");
+    let venv = cache.join("venv");
+    if !cache.join(".installed").exists() {
+        eprintln!(
+            "installing ops and pydantic from PyPI into {} (once)",
+            venv.display()
+        );
+        let _ = fs::remove_dir_all(&venv);
+        let out = Command::new("python3")
+            .args(["-m", "pip", "install", "--quiet", "--target"])
+            .arg(&venv)
+            .args(["ops", "pydantic"])
+            .output()
+            .unwrap_or_else(|e| panic!("python3 is needed to build the Python test charm: {e}"));
+        assert!(
+            out.status.success(),
+            "pip install ops pydantic failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        fs::write(cache.join(".installed"), "ops pydantic").unwrap();
+    }
+    let mut entries: Vec<(String, Vec<u8>, u32)> = Vec::new();
+    collect(&source, &source, "", &mut entries);
+    collect(&venv, &venv, "venv/", &mut entries);
+    let path = cache.join("snapshot-py.charm");
+    let refs: Vec<(&str, &[u8], u32)> = entries
+        .iter()
+        .map(|(n, b, m)| (n.as_str(), b.as_slice(), *m))
+        .collect();
+    zip_charm(&path, &refs);
+    path
+}
+
+fn collect(root: &Path, dir: &Path, prefix: &str, out: &mut Vec<(String, Vec<u8>, u32)>) {
+    use std::os::unix::fs::PermissionsExt;
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            if !path.ends_with("__pycache__") {
+                collect(root, &path, prefix, out);
+            }
+            continue;
+        }
+        let name = format!("{prefix}{}", path.strip_prefix(root).unwrap().display());
+        let mode = fs::metadata(&path).unwrap().permissions().mode();
+        out.push((name, fs::read(&path).unwrap(), mode));
+    }
+}
