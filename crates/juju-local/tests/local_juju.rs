@@ -67,8 +67,11 @@ impl Juju {
     }
 }
 
-/// Zip entries: (name, contents, unix mode); a mode of 0o120777 makes a symlink.
-fn zip_charm(path: &Path, entries: &[(&str, &[u8], u32)]) {
+/// A zip entry: (name, contents, unix mode); a mode of 0o120777 makes a symlink.
+type Entry<'a> = (&'a str, &'a [u8], u32);
+
+/// Writes a zip of `entries`.
+fn zip_charm(path: &Path, entries: &[Entry<'_>]) {
     let mut zip = zip::ZipWriter::new(fs::File::create(path).unwrap());
     for (name, bytes, mode) in entries {
         let options = zip::write::SimpleFileOptions::DEFAULT.unix_permissions(*mode & 0o777);
@@ -339,7 +342,7 @@ fn archives_that_escape_or_lack_metadata_are_refused_and_nothing_is_deployed() {
         ("metadata.yaml", METADATA, 0o644u32),
         ("dispatch", DISPATCH, 0o755),
     ];
-    let cases: Vec<(&str, Vec<(&str, &[u8], u32)>, &str)> = vec![
+    let cases: Vec<(&str, Vec<Entry<'_>>, &str)> = vec![
         (
             "dotdot",
             vec![base[0], base[1], ("../evil", b"x", 0o644)],
