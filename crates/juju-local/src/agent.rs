@@ -48,6 +48,8 @@ pub struct Context {
     pub log: Vec<String>,
     /// `action-fail` message.
     pub failed: Option<String>,
+    /// How many hook-tool calls the process made.
+    pub tool_calls: u64,
     log_path: PathBuf,
 }
 
@@ -96,6 +98,8 @@ pub struct Outcome {
     pub missing: bool,
     /// The process could not be started (e.g. a `dispatch` without its executable bit).
     pub spawn_error: Option<String>,
+    /// Wall time of the charm process, from spawn to exit.
+    pub elapsed: std::time::Duration,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -147,6 +151,7 @@ pub fn run(
         results: Vec::new(),
         log: Vec::new(),
         failed: None,
+        tool_calls: 0,
         log_path: unit_dir.join("log"),
     };
     let (program, args): (PathBuf, Vec<String>) = match &kind {
@@ -167,6 +172,7 @@ pub fn run(
                         context,
                         missing: true,
                         spawn_error: None,
+                        elapsed: std::time::Duration::ZERO,
                     });
                 }
                 (hook, Vec::new())
@@ -246,6 +252,19 @@ pub fn run(
         std::thread::spawn(move || serve(&listener, &shared, &stop, &context_id))
     };
 
+    // A profiling hook for benchmarks: `JUJU_LOCAL_DISPATCH_WRAPPER="/usr/bin/python3 rss.py out"`
+    // runs the charm process under that command.
+    let (program, args) = match (&kind, std::env::var("JUJU_LOCAL_DISPATCH_WRAPPER")) {
+        (Kind::Hook(_) | Kind::Action { .. }, Ok(wrapper)) if !wrapper.trim().is_empty() => {
+            let mut words: Vec<String> = wrapper.split_whitespace().map(str::to_owned).collect();
+            let first = PathBuf::from(words.remove(0));
+            words.push(program.display().to_string());
+            words.extend(args);
+            (first, words)
+        }
+        _ => (program, args),
+    };
+    let spawn_started = std::time::Instant::now();
     let spawned = Command::new(&program)
         .args(&args)
         .current_dir(&charm_dir)
@@ -256,6 +275,7 @@ pub fn run(
         .stderr(Stdio::piped())
         .spawn();
     let output = spawned.and_then(std::process::Child::wait_with_output);
+    let elapsed = spawn_started.elapsed();
 
     stop.store(true, Ordering::SeqCst);
     let _ = UnixStream::connect(&socket);
@@ -294,6 +314,7 @@ pub fn run(
         context,
         missing: false,
         spawn_error,
+        elapsed,
     })
 }
 

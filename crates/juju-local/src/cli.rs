@@ -678,6 +678,8 @@ fn finish_task(
         enqueued,
         started,
         completed: state::now_string(),
+        process_micros: u64::try_from(outcome.elapsed.as_micros()).unwrap_or(u64::MAX),
+        tool_calls: context.tool_calls,
     }
 }
 

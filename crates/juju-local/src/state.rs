@@ -275,6 +275,12 @@ pub struct TaskRecord {
     pub enqueued: String,
     pub started: String,
     pub completed: String,
+    /// Wall time of the charm process in microseconds (not part of Juju's output; for benchmarks).
+    #[serde(default)]
+    pub process_micros: u64,
+    /// Hook-tool calls the charm process made (not part of Juju's output; for benchmarks).
+    #[serde(default)]
+    pub tool_calls: u64,
 }
 
 impl TaskRecord {
