@@ -73,8 +73,27 @@ impl Unit {
     /// Runs the charm binary as Juju would for `dispatch_path`, returning its output and the
     /// hook-tool calls it made (and clears the call log).
     fn dispatch(&self, dispatch_path: &str, params: serde_json::Value) -> (Output, Vec<String>) {
+        self.dispatch_under(&[], dispatch_path, params)
+    }
+
+    /// [`Unit::dispatch`] with the charm started by `wrapper` (a command that execs its last
+    /// argument), to run it under limits.
+    fn dispatch_under(
+        &self,
+        wrapper: &[&str],
+        dispatch_path: &str,
+        params: serde_json::Value,
+    ) -> (Output, Vec<String>) {
         fs::write(self.path("params.json"), params.to_string()).unwrap();
-        let mut command = Command::new(env!("CARGO_BIN_EXE_charm"));
+        let charm = env!("CARGO_BIN_EXE_charm");
+        let mut command = match wrapper.split_first() {
+            Some((program, args)) => {
+                let mut command = Command::new(program);
+                command.args(args).arg(charm);
+                command
+            }
+            None => Command::new(charm),
+        };
         command
             .env_clear()
             .current_dir(self.charm_dir())
@@ -248,5 +267,52 @@ fn outside_juju_it_explains_itself() {
     assert_eq!(
         schema["actions"]["snapshot"]["required"],
         json!(["filename"])
+    );
+}
+
+/// A write that fails half-way through the archive (here the file-size limit, `EFBIG`, which the
+/// kernel enforces like a full disk's `ENOSPC`): the action fails naming the cause, and no
+/// partial or temporary file is left in the snapshot dir.
+#[test]
+fn a_write_failure_mid_archive_fails_the_action_and_leaves_no_partial_file() {
+    let unit = Unit::new();
+    let (out, _) = unit.dispatch("hooks/install", json!({}));
+    assert!(out.status.success(), "{out:?}");
+    // 256 KiB that does not compress, so the archive outgrows the limit below.
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let noise: Vec<u8> = (0..256 * 1024)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as u8
+        })
+        .collect();
+    fs::write(unit.path("data/noise.bin"), noise).unwrap();
+
+    // `ulimit -f 16`: files may not grow past 8 KiB (512-byte blocks); SIGXFSZ is ignored so the
+    // write returns an error instead of killing the process.
+    let limit = ["/bin/sh", "-c", "trap '' XFSZ; ulimit -f 16; exec \"$0\""];
+    let (out, calls) = unit.dispatch_under(
+        &limit,
+        "actions/snapshot",
+        json!({"filename": "big.tar.gz", "compression": {"kind": "gzip", "quality": 5}}),
+    );
+    assert!(out.status.success(), "{out:?}");
+    let fail = calls
+        .iter()
+        .find(|c| c.starts_with("action-fail"))
+        .unwrap_or_else(|| panic!("no action-fail in {calls:?}"));
+    assert!(
+        fail.contains("Failed to generate snapshot") && fail.contains("File too large"),
+        "{fail}"
+    );
+    assert!(
+        !calls.iter().any(|c| c.starts_with("action-set")),
+        "{calls:?}"
+    );
+    assert_eq!(
+        snapshot_files(&unit.path("snapshots")),
+        Vec::<String>::new()
     );
 }

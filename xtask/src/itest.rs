@@ -144,14 +144,10 @@ impl Itest {
 }
 
 /// The platform key of charmcraft.yaml that builds for this machine's architecture.
-fn host_platform() -> anyhow::Result<String> {
+pub fn host_platform() -> anyhow::Result<String> {
     let text = std::fs::read_to_string(project_root().join("charmcraft.yaml"))?;
     let plan = crate::pack::plan(&text).map_err(|e| anyhow::anyhow!("charmcraft.yaml: {e}"))?;
-    let arch = match std::env::consts::ARCH {
-        "x86_64" => "amd64",
-        "aarch64" => "arm64",
-        other => bail!("no charm platform for this machine's architecture {other}"),
-    };
+    let arch = host_arch()?;
     plan.platforms
         .iter()
         .find(|p| p.arch == arch)
@@ -159,6 +155,15 @@ fn host_platform() -> anyhow::Result<String> {
         .with_context(|| {
             format!("charmcraft.yaml declares no platform for {arch}, this machine's architecture")
         })
+}
+
+/// This machine's architecture, as Juju names it.
+pub fn host_arch() -> anyhow::Result<String> {
+    match std::env::consts::ARCH {
+        "x86_64" => Ok("amd64".into()),
+        "aarch64" => Ok("arm64".into()),
+        other => bail!("no charm platform for this machine's architecture {other}"),
+    }
 }
 
 /// Whether `juju` is on PATH and its current controller answers.
@@ -170,7 +175,7 @@ fn real_controller(sh: &Shell) -> bool {
         .is_ok()
 }
 
-fn build_juju_local(sh: &Shell) -> anyhow::Result<PathBuf> {
+pub fn build_juju_local(sh: &Shell) -> anyhow::Result<PathBuf> {
     let cargo = cargo();
     let messages = cmd!(sh, "{cargo} build --quiet --package juju-local --bin juju-local --message-format=json-render-diagnostics")
         .read()

@@ -7,6 +7,7 @@ mod bench;
 mod itest;
 mod oracle;
 mod pack;
+mod soak;
 mod sync;
 mod template;
 mod test;
@@ -38,6 +39,8 @@ enum Cmd {
     Itest(itest::Itest),
     /// Measure the Rust workflow against the Python ops charm, side by side.
     Bench(bench::Bench),
+    /// Load the local Juju: concurrent and 1000 sequential actions, checking for leaks.
+    Soak(soak::Soak),
     /// Generate a new charm from this template with cargo-generate and test, pack and itest it.
     Template(template::Template),
     /// Check repository policy (module docs, placeholders, crate dependency edges).
@@ -63,6 +66,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Cmd::Pack(cmd) => cmd.run(&sh),
         Cmd::Itest(cmd) => cmd.run(&sh),
         Cmd::Bench(cmd) => cmd.run(&sh),
+        Cmd::Soak(cmd) => cmd.run(&sh),
         Cmd::Template(cmd) => cmd.run(&sh),
         Cmd::Tidy(cmd) => cmd.run(&sh),
     }

@@ -11,10 +11,41 @@ use crate::util::project_root;
 
 /// A venv at `target/oracles/<name>` with `packages` installed; returns its `bin/` directory.
 pub fn venv(sh: &Shell, name: &str, packages: &[&str]) -> anyhow::Result<PathBuf> {
+    make_venv(sh, name, "python3", &[], packages, &[])
+}
+
+/// A venv of the system Python (`/usr/bin/python3`) that also sees the system's packages (for
+/// Debian's `python3-apt`, which charmcraft's destructive mode needs), with `packages`
+/// installed and `reinstalled` installed over the system's copies.
+pub fn system_venv(
+    sh: &Shell,
+    name: &str,
+    packages: &[&str],
+    reinstalled: &[&str],
+) -> anyhow::Result<PathBuf> {
+    make_venv(
+        sh,
+        name,
+        "/usr/bin/python3",
+        &["--system-site-packages"],
+        packages,
+        reinstalled,
+    )
+}
+
+fn make_venv(
+    sh: &Shell,
+    name: &str,
+    python: &str,
+    venv_flags: &[&str],
+    packages: &[&str],
+    reinstalled: &[&str],
+) -> anyhow::Result<PathBuf> {
     let dir = cargo_target_dir(&project_root()).join("oracles").join(name);
     let bin = dir.join("bin");
     let marker = dir.join(".installed");
-    let wanted = packages.join(" ");
+    let wanted = format!("{} {}", packages.join(" "), reinstalled.join(" "));
+    let wanted = wanted.trim();
     if std::fs::read_to_string(&marker).is_ok_and(|m| m == wanted) {
         return Ok(bin);
     }
@@ -22,22 +53,30 @@ pub fn venv(sh: &Shell, name: &str, packages: &[&str]) -> anyhow::Result<PathBuf
         "installing {wanted} from PyPI into {} (once)",
         dir.display()
     );
-    if cmd!(sh, "python3 --version")
+    if cmd!(sh, "{python} --version")
         .quiet()
         .ignore_stdout()
         .run()
         .is_err()
     {
-        bail!("python3 is needed to install {wanted}; install Python 3 (with venv and pip)");
+        bail!("{python} is needed to install {wanted}; install Python 3 (with venv and pip)");
     }
-    cmd!(sh, "python3 -m venv {dir}")
+    cmd!(sh, "{python} -m venv {venv_flags...} {dir}")
         .run()
         .context("cannot create a Python venv (is python3-venv installed?)")?;
     let pip = bin.join("pip");
     cmd!(sh, "{pip} install --quiet {packages...}")
         .run()
-        .with_context(|| format!("pip could not install {wanted}"))?;
-    std::fs::write(&marker, &wanted)?;
+        .with_context(|| format!("pip could not install {}", packages.join(" ")))?;
+    if !reinstalled.is_empty() {
+        cmd!(
+            sh,
+            "{pip} install --quiet --ignore-installed {reinstalled...}"
+        )
+        .run()
+        .with_context(|| format!("pip could not install {}", reinstalled.join(" ")))?;
+    }
+    std::fs::write(&marker, wanted)?;
     Ok(bin)
 }
 

@@ -7,7 +7,10 @@
 //! - `charmcraft.yaml.template`, rendered with this charm's name, summary and description, is
 //!   byte-for-byte `charmcraft.yaml` (the twin `cargo generate` renders for new charms);
 //! - crate dependencies point one way: `charm` depends on the runtime only, `tests` on the Juju
-//!   client, and `xtask` on no crate of the workspace.
+//!   client, and `xtask` on no crate of the workspace;
+//! - the GitHub workflows parse, every job says where it runs and every step either `uses` an
+//!   action pinned to a full commit SHA or `run`s a command (the structural part of actionlint,
+//!   which `.ci/run` also runs when it is installed).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -37,11 +40,75 @@ impl Tidy {
         }
         problems.extend(check_twin(&root)?);
         problems.extend(check_dependency_edges(sh)?);
+        problems.extend(check_workflows(&root.join(".github/workflows"))?);
         if problems.is_empty() {
             return Ok(());
         }
         bail!("repository policy is broken:\n  {}", problems.join("\n  "))
     }
+}
+
+/// Every workflow in `dir`: parses, has jobs with `runs-on` and steps, each step one of
+/// `uses` (pinned to a 40-hex commit) or `run`.
+fn check_workflows(dir: &Path) -> anyhow::Result<Vec<String>> {
+    let mut problems = Vec::new();
+    let mut files: Vec<PathBuf> = fs::read_dir(dir)
+        .with_context(|| format!("cannot read {}", dir.display()))?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yml" || x == "yaml"))
+        .collect();
+    files.sort();
+    for file in files {
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let text = fs::read_to_string(&file)?;
+        problems.extend(check_workflow(&name, &text));
+    }
+    Ok(problems)
+}
+
+fn check_workflow(name: &str, text: &str) -> Vec<String> {
+    let workflow: Value = match serde_saphyr::from_str(text) {
+        Ok(v) => v,
+        Err(e) => return vec![format!("{name}: not valid YAML: {e}")],
+    };
+    let mut problems = Vec::new();
+    if workflow.get("on").is_none() {
+        problems.push(format!("{name}: no `on:` trigger"));
+    }
+    let Some(jobs) = workflow.get("jobs").and_then(Value::as_object) else {
+        return vec![format!("{name}: no `jobs:` mapping")];
+    };
+    for (job_id, job) in jobs {
+        if job.get("runs-on").is_none() {
+            problems.push(format!("{name}: job {job_id}: no `runs-on`"));
+        }
+        let Some(steps) = job.get("steps").and_then(Value::as_array) else {
+            problems.push(format!("{name}: job {job_id}: no `steps` list"));
+            continue;
+        };
+        for (i, step) in steps.iter().enumerate() {
+            let at = format!("{name}: job {job_id}, step {}", i + 1);
+            match (step.get("uses"), step.get("run")) {
+                (Some(Value::String(uses)), None) => {
+                    let pinned = uses.rsplit_once('@').is_some_and(|(_, sha)| {
+                        sha.len() == 40 && sha.bytes().all(|b| b.is_ascii_hexdigit())
+                    });
+                    if !pinned && !uses.starts_with("./") {
+                        problems.push(format!(
+                            "{at}: `uses: {uses}` must be pinned to a full commit SHA"
+                        ));
+                    }
+                }
+                (None, Some(Value::String(_))) => {}
+                _ => problems.push(format!("{at}: needs exactly one of `uses` or `run`")),
+            }
+        }
+    }
+    problems
 }
 
 /// The policy checks for one file's text.
@@ -185,8 +252,9 @@ fn check_twin(root: &Path) -> anyhow::Result<Vec<String>> {
 }
 
 /// Which workspace crates each workspace crate may depend on (normal dependencies).
-const ALLOWED_EDGES: [(&str, &[&str]); 6] = [
+const ALLOWED_EDGES: [(&str, &[&str]); 7] = [
     ("ops", &[]),
+    ("echo-charm", &["ops"]),
     ("charm", &["ops"]),
     ("juju", &[]),
     ("juju-local", &["ops"]),
@@ -237,6 +305,22 @@ fn check_dependency_edges(sh: &Shell) -> anyhow::Result<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn workflow_checks_catch_unpinned_actions_and_malformed_steps() {
+        let good = "on: push\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    steps:\n      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683\n      - run: cargo test\n";
+        assert_eq!(check_workflow("ci.yml", good), Vec::<String>::new());
+        let bad = "on: push\njobs:\n  a:\n    steps:\n      - uses: actions/checkout@v4\n      - name: nothing\n";
+        assert_eq!(
+            check_workflow("ci.yml", bad),
+            [
+                "ci.yml: job a: no `runs-on`",
+                "ci.yml: job a, step 1: `uses: actions/checkout@v4` must be pinned to a full commit SHA",
+                "ci.yml: job a, step 2: needs exactly one of `uses` or `run`",
+            ]
+        );
+        assert!(check_workflow("x.yml", "jobs: [")[0].starts_with("x.yml: not valid YAML"));
+    }
 
     #[test]
     fn tidy() {

@@ -124,6 +124,9 @@ pub fn install_tools(unit_dir: &Path) -> Result<PathBuf> {
         .map_err(|e| run_error(format!("cannot find the juju-local binary: {e}")))?;
     for tool in crate::tools::NAMES {
         let link = tools.join(tool);
+        if std::fs::read_link(&link).is_ok_and(|target| target == exe) {
+            continue;
+        }
         let _ = std::fs::remove_file(&link);
         std::os::unix::fs::symlink(&exe, &link)?;
     }
@@ -346,6 +349,7 @@ fn handle(stream: UnixStream, shared: &Mutex<Context>, context_id: &str) -> std:
             let mut context = shared
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
+            context.tool_calls += 1;
             crate::tools::execute(&mut context, &request.tool, &request.args)
         }
         Err(e) => ToolResponse {

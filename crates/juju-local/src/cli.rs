@@ -11,8 +11,8 @@ use crate::args::Args;
 use crate::charm::{self, CharmInfo};
 use crate::error::{Result, run_error, usage};
 use crate::state::{
-    self, AppRecord, CONTROLLER, Home, JUJU_VERSION, Model, ModelRecord, Status, TaskRecord,
-    UnitRecord,
+    self, AppRecord, CONTROLLER, Home, HookRun, JUJU_VERSION, Model, ModelRecord, Status,
+    TaskRecord, UnitRecord,
 };
 
 /// What a command printed and its exit code.
@@ -233,6 +233,13 @@ fn finish_unit(model: &Model, outcome: &Outcome, success: bool, hook: Option<&st
         // Charm state is committed only when the process succeeded.
         unit.charm_state = model.unit(&unit.app, unit.number)?.charm_state;
     }
+    if let Some(hook) = hook {
+        unit.last_hook = Some(HookRun {
+            name: hook.to_owned(),
+            process_micros: u64::try_from(outcome.elapsed.as_micros()).unwrap_or(u64::MAX),
+            tool_calls: context.tool_calls,
+        });
+    }
     match hook {
         Some(hook) if !success => {
             unit.workload = Status::new("error", &format!("hook failed: \"{hook}\""));
@@ -354,6 +361,7 @@ fn deploy_units(
                 leader: number == 0,
                 version: String::new(),
                 charm_state: Map::new(),
+                last_hook: None,
             })?;
         }
         model.save_app(&app)?;

@@ -254,6 +254,17 @@ pub struct UnitRecord {
     pub leader: bool,
     pub version: String,
     pub charm_state: Map<String, Value>,
+    /// The last hook the unit ran, timed (not part of Juju's output; for benchmarks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_hook: Option<HookRun>,
+}
+
+/// One hook run: which, and the charm process's wall time and hook-tool calls.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HookRun {
+    pub name: String,
+    pub process_micros: u64,
+    pub tool_calls: u64,
 }
 
 impl UnitRecord {
@@ -315,12 +326,16 @@ pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T> {
         .map_err(|e| run_error(format!("corrupt state file {}: {e}", path.display())))
 }
 
-/// Writes a JSON record atomically (temporary file, fsync, rename).
+/// Writes a JSON record atomically (see [`write_atomic`]).
 pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
     let text = serde_json::to_string_pretty(value).map_err(|e| run_error(e.to_string()))?;
     write_atomic(path, text.as_bytes())
 }
 
+/// Writes `bytes` to a temporary file beside `path` and renames it into place: readers see the
+/// old or the new content, never a torn write, even when the writer is killed. There is no
+/// fsync: the state must survive a killed command, not a power cut (this is a test tool), and an
+/// fsync per write would cost about a millisecond on every `juju run`.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir)?;
@@ -332,7 +347,6 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let result = (|| -> std::io::Result<()> {
         let mut file = File::create(&temp)?;
         file.write_all(bytes)?;
-        file.sync_all()?;
         fs::rename(&temp, path)
     })();
     if let Err(e) = result {

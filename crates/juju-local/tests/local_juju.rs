@@ -439,9 +439,10 @@ fn a_missing_or_non_executable_dispatch_fails_actions_clearly() {
 
 #[test]
 fn concurrent_runs_on_one_unit_are_serialised_with_their_own_ids_and_results() {
+    const RUNS: usize = 50;
     let juju = deployed();
     let home = juju.home.path().to_path_buf();
-    let handles: Vec<_> = (0..20)
+    let handles: Vec<_> = (0..RUNS)
         .map(|i| {
             let home = home.clone();
             std::thread::spawn(move || {
@@ -469,7 +470,7 @@ fn concurrent_runs_on_one_unit_are_serialised_with_their_own_ids_and_results() {
     let mut ids: Vec<&str> = tasks.iter().map(|t| t["id"].as_str().unwrap()).collect();
     ids.sort_unstable();
     ids.dedup();
-    assert_eq!(ids.len(), 20, "every task has its own id");
+    assert_eq!(ids.len(), RUNS, "every task has its own id");
     for task in &tasks {
         assert_eq!(
             task["results"]["task"], task["id"],
@@ -478,7 +479,7 @@ fn concurrent_runs_on_one_unit_are_serialised_with_their_own_ids_and_results() {
     }
     let trace = fs::read_to_string(juju.path("models/m/apps/app/0/trace")).unwrap();
     let lines: Vec<&str> = trace.lines().collect();
-    assert_eq!(lines.len(), 40);
+    assert_eq!(lines.len(), 2 * RUNS);
     for pair in lines.chunks(2) {
         assert_eq!(
             pair[0].replace("start", "end"),
@@ -644,10 +645,10 @@ fn a_python_ops_charm_runs_its_action() {
     );
 }
 
-/// Packs `tests/data/snapshot-py` with a venv of `ops` and `pydantic` (installed once, cached
+/// Packs `bench/snapshot-py` with a venv of `ops` and `pydantic` (installed once, cached
 /// under the target dir).
 fn python_charm() -> PathBuf {
-    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/snapshot-py");
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bench/snapshot-py");
     let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("snapshot-py");
     let venv = cache.join("venv");
     if !cache.join(".installed").exists() {

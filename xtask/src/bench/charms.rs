@@ -1,0 +1,188 @@
+//! The charms the benchmark deploys: the example charm as `cargo xtask pack` writes it, the same
+//! charm in Python with `ops` (`bench/snapshot-py`, packed with a venv from PyPI the way
+//! charmcraft's `charm` plugin would), and the `echo` charms of both languages for the scale runs.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use serde_json::Value;
+use xshell::{Shell, cmd};
+
+use crate::util::{cargo, project_root};
+
+/// The Python packages the Python charms ship in their venv.
+const CHARM_PACKAGES: [&str; 2] = ["ops", "pydantic"];
+
+/// The number of params the echo charms declare (the scale runs use the first 1, 10, 100).
+pub const ECHO_PARAMS: usize = 100;
+
+/// `bench/<name>`.
+pub fn source(name: &str) -> PathBuf {
+    project_root().join("bench").join(name)
+}
+
+/// The venv the Python charms ship (`pip install --target`), built once under `dir`.
+pub fn charm_venv(sh: &Shell, dir: &Path) -> anyhow::Result<PathBuf> {
+    let venv = dir.join("charm-venv");
+    let marker = dir.join("charm-venv.installed");
+    let wanted = CHARM_PACKAGES.join(" ");
+    if fs::read_to_string(&marker).is_ok_and(|m| m == wanted) {
+        return Ok(venv);
+    }
+    eprintln!(
+        "bench: installing {wanted} from PyPI into {} (once)",
+        venv.display()
+    );
+    if venv.exists() {
+        fs::remove_dir_all(&venv)?;
+    }
+    cmd!(
+        sh,
+        "python3 -m pip install --quiet --target {venv} {CHARM_PACKAGES...}"
+    )
+    .run()
+    .with_context(|| format!("pip could not install {wanted} (python3 with pip is needed)"))?;
+    fs::write(&marker, &wanted)?;
+    Ok(venv)
+}
+
+/// Packs a Python charm: the source tree (without its `tests/`), `extra` files, and the venv
+/// under `venv/`, modes kept.
+pub fn pack_python(
+    source: &Path,
+    venv: &Path,
+    extra: &[(&str, String)],
+    out: &Path,
+) -> anyhow::Result<()> {
+    let mut entries: Vec<(String, PathBuf)> = Vec::new();
+    collect(source, source, "", &mut entries)?;
+    entries.retain(|(name, _)| !name.starts_with("tests/"));
+    collect(venv, venv, "venv/", &mut entries)?;
+    entries.sort();
+    let mut zip = zip::ZipWriter::new(fs::File::create(out)?);
+    let deflated =
+        zip::write::SimpleFileOptions::DEFAULT.compression_method(zip::CompressionMethod::Deflated);
+    for (name, text) in extra {
+        zip.start_file(*name, deflated.unix_permissions(0o644))?;
+        zip.write_all(text.as_bytes())?;
+    }
+    for (name, path) in entries {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(&path)?.permissions().mode() & 0o777;
+        zip.start_file(name, deflated.unix_permissions(mode))?;
+        zip.write_all(&fs::read(&path)?)?;
+    }
+    zip.finish()?;
+    Ok(())
+}
+
+fn collect(
+    root: &Path,
+    dir: &Path,
+    prefix: &str,
+    out: &mut Vec<(String, PathBuf)>,
+) -> anyhow::Result<()> {
+    for entry in fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))? {
+        let path = entry?.path();
+        if path.is_dir() {
+            if !path.ends_with("__pycache__") {
+                collect(root, &path, prefix, out)?;
+            }
+        } else if path.is_file() {
+            let relative = path.strip_prefix(root)?.display();
+            out.push((format!("{prefix}{relative}"), path));
+        }
+    }
+    Ok(())
+}
+
+/// `actions.yaml` of the echo charms: `echo` with params `p1`…`p100`, all optional strings.
+pub fn echo_actions_yaml() -> String {
+    let mut yaml = String::from(
+        "echo:\n  description: Return every param as a result.\n  additionalProperties: false\n  params:\n",
+    );
+    for i in 1..=ECHO_PARAMS {
+        yaml.push_str(&format!("    p{i}:\n      type: string\n"));
+    }
+    yaml
+}
+
+/// Builds the Rust echo charm for `target` and packs it with `actions.yaml`.
+pub fn pack_rust_echo(sh: &Shell, target: &str, out: &Path) -> anyhow::Result<()> {
+    let cargo = cargo();
+    let messages = cmd!(
+        sh,
+        "{cargo} build --quiet --release --package echo-charm --target {target} --message-format=json-render-diagnostics"
+    )
+    .read()
+    .context("building bench/echo-charm failed")?;
+    let binary = executable(&messages, "echo-charm")?;
+    let files = vec![
+        (
+            "metadata.yaml".to_owned(),
+            "name: echo-rust\nsummary: A benchmark charm.\ndescription: bench/echo-charm.\n"
+                .to_owned(),
+        ),
+        ("actions.yaml".to_owned(), echo_actions_yaml()),
+    ];
+    let mtime = crate::pack::zip_time_from_env()?;
+    crate::pack::write_charm(out, &fs::read(&binary)?, &files, mtime)
+}
+
+/// The executable cargo reports building for the target named `name`.
+pub fn executable(messages: &str, name: &str) -> anyhow::Result<PathBuf> {
+    messages
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == name)
+        .find_map(|m| m["executable"].as_str().map(PathBuf::from))
+        .with_context(|| format!("cargo did not report the {name} executable"))
+}
+
+/// A deterministic, CSV-like data set of `bytes` bytes that compresses about as well as real
+/// tables do (so the codecs have work to do).
+pub fn write_data_set(path: &Path, bytes: usize) -> anyhow::Result<()> {
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir)?;
+    }
+    let mut out = std::io::BufWriter::new(fs::File::create(path)?);
+    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut written = 0;
+    let mut row = 0u64;
+    const WORDS: [&str; 8] = [
+        "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel",
+    ];
+    while written < bytes {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let line = format!(
+            "{row},{},{},{}.{:02},{:016x}\n",
+            WORDS[(state & 7) as usize],
+            WORDS[((state >> 3) & 7) as usize],
+            (state >> 8) % 10_000,
+            (state >> 24) % 100,
+            state >> 20,
+        );
+        out.write_all(line.as_bytes())?;
+        written += line.len();
+        row += 1;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// Fails with the reason when `python3` is missing.
+pub fn require_python(sh: &Shell) -> anyhow::Result<()> {
+    if cmd!(sh, "python3 --version")
+        .quiet()
+        .ignore_stdout()
+        .run()
+        .is_err()
+    {
+        bail!("python3 (with pip and venv) is needed for the Python baseline");
+    }
+    Ok(())
+}
