@@ -17,13 +17,23 @@ use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let mut args = std::env::args();
+    let mut args = std::env::args_os();
     let argv0 = args.next().unwrap_or_default();
     let name = std::path::Path::new(&argv0)
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let rest: Vec<String> = args.collect();
+    let mut rest = Vec::new();
+    for (i, arg) in args.enumerate() {
+        match arg.into_string() {
+            Ok(arg) => rest.push(arg),
+            Err(arg) => {
+                // Juju's CLI and hook tools take text: say which argument is not.
+                eprintln!("ERROR argument {} is not valid UTF-8: {arg:?}", i + 1);
+                return ExitCode::from(2);
+            }
+        }
+    }
     if tools::NAMES.contains(&name.as_str()) {
         return exit(tools::client_main(&name, rest));
     }

@@ -95,6 +95,7 @@ binary: {}
 bad-key: {}
 sleep: {params: {id: {type: string}, secs: {type: number, default: 0}}}
 strict: {params: {q: {type: integer, minimum: 0, maximum: 9}}, required: [q], additionalProperties: false}
+echo: {params: {v: {type: string}}}
 ";
 const CONFIG: &[u8] = b"options:\n  fail-install: {type: boolean, default: false}\n  greeting: {type: string, default: hi}\n";
 
@@ -129,6 +130,7 @@ actions/sleep)
   echo "end $(action-get id)" >> "$CHARM_DIR/../trace"
   action-set id="$(action-get id)" task="$JUJU_ACTION_UUID" ;;
 actions/strict) action-set q="$(action-get q)" ;;
+actions/echo) action-set v="$(action-get v)" eq='a=b=c' nl="$(printf 'one\ntwo')" ;;
 esac
 "#;
 
@@ -273,6 +275,35 @@ fn non_utf8_output_is_stored_base64() {
     let (task, _, _) = juju.run(&["binary"]);
     assert_eq!(task["results"]["stdout"], "//4=");
     assert_eq!(task["results"]["stdout-encoding"], "base64");
+}
+
+#[test]
+fn values_with_equals_signs_newlines_and_large_sizes_round_trip() {
+    let juju = deployed();
+    let big = "v".repeat(100_000);
+    let (task, stderr, code) = juju.run(&["echo", &format!("v={big}")]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(task["results"]["v"].as_str().map(str::len), Some(big.len()));
+    assert_eq!(task["results"]["eq"], "a=b=c");
+    assert_eq!(task["results"]["nl"], "one\ntwo");
+}
+
+/// Arguments that are not UTF-8 are refused with the argument's position, not a panic.
+#[test]
+fn non_utf8_arguments_are_a_usage_error() {
+    use std::os::unix::ffi::OsStrExt;
+    let juju = deployed();
+    let out = Command::new(BIN)
+        .args(["run", "-m", "m", "app/0", "echo"])
+        .arg(std::ffi::OsStr::from_bytes(b"v=\xff\xfe"))
+        .env("JUJU_LOCAL_HOME", juju.home.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "ERROR argument 6 is not valid UTF-8: \"v=\\xFF\\xFE\"\n"
+    );
 }
 
 #[test]

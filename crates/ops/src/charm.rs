@@ -328,7 +328,10 @@ impl Charm {
     /// Run with `--print-schema` (Juju never passes arguments), it prints [`Charm::schema_json`]
     /// instead; `cargo xtask sync` uses this.
     pub fn main(self) -> ExitCode {
-        let args: Vec<String> = std::env::args().skip(1).collect();
+        let args: Vec<String> = std::env::args_os()
+            .skip(1)
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
         match args.first().map(String::as_str) {
             None => {}
             Some("--print-schema") => {

@@ -11,6 +11,9 @@ use serde_json::{Map, Number, Value};
 
 use crate::schema::ActionSpec;
 
+/// How much of a bad value an error message quotes.
+const MAX_GIVEN: usize = 64;
+
 /// One param that breaks the action's schema.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParamError {
@@ -29,7 +32,17 @@ impl fmt::Display for ParamError {
             write!(f, "{}: {}", self.path, self.message)?;
         }
         if let Some(given) = &self.given {
-            write!(f, ", given {given}")?;
+            // A huge value is shown by its start and size: the message goes into `action-fail`.
+            let text = given.to_string();
+            if text.len() > MAX_GIVEN {
+                let end = (0..=MAX_GIVEN)
+                    .rev()
+                    .find(|&i| text.is_char_boundary(i))
+                    .unwrap_or(0);
+                write!(f, ", given {}… ({} bytes)", &text[..end], text.len())?;
+            } else {
+                write!(f, ", given {text}")?;
+            }
         }
         Ok(())
     }
@@ -428,6 +441,39 @@ mod tests {
              compression.kind: must be one of \"gzip\", \"bzip2\", \"xz\", given \"zip\"; \
              compression.quality: must be less than or equal to 9, given 12; \
              x: unknown parameter (the schema sets additionalProperties: false)"
+        );
+    }
+
+    #[test]
+    fn huge_values_are_validated_whole_and_quoted_short() {
+        let spec = snapshot_spec(Some(json!(false)));
+        let big = "x".repeat(1024 * 1024);
+        let params = prepare(&spec, &json!({"filename": big.clone()})).unwrap();
+        assert_eq!(params["filename"].as_str().map(str::len), Some(big.len()));
+        let message = prepare(
+            &spec,
+            &json!({"filename": "f", "compression": {"kind": big}}),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(message.len() < 300, "{message}");
+        // The JSON string's quotes count too.
+        assert!(
+            message.ends_with(&format!("… ({} bytes)", big.len() + 2)),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn keys_with_underscores_or_upper_case_are_not_the_declared_params() {
+        // Juju matches param names exactly: `file_name` and `Filename` are other, unknown keys.
+        let spec = snapshot_spec(Some(json!(false)));
+        let err = prepare(&spec, &json!({"file_name": "a", "Filename": "b"})).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "Error in action parameters: filename: required parameter is missing; \
+             Filename: unknown parameter (the schema sets additionalProperties: false); \
+             file_name: unknown parameter (the schema sets additionalProperties: false)"
         );
     }
 
