@@ -91,6 +91,8 @@ impl Context {
 pub struct Outcome {
     /// `None` when killed by a signal.
     pub exit_code: Option<i32>,
+    /// The signal that killed the process, if one did.
+    pub signal: Option<i32>,
     pub stdout: Vec<u8>,
     pub stderr: Vec<u8>,
     pub context: Context,
@@ -170,6 +172,7 @@ pub fn run(
                 if !hook.exists() {
                     return Ok(Outcome {
                         exit_code: Some(0),
+                        signal: None,
                         stdout: Vec::new(),
                         stderr: Vec::new(),
                         context,
@@ -291,11 +294,21 @@ pub fn run(
             .unwrap_or_else(std::sync::PoisonError::into_inner),
         Err(_) => return Err(run_error("internal error: the tool server did not stop")),
     };
-    let (exit_code, stdout, stderr, spawn_error) = match output {
-        Ok(out) => (out.status.code(), out.stdout, out.stderr, None),
+    let (exit_code, signal, stdout, stderr, spawn_error) = match output {
+        Ok(out) => {
+            use std::os::unix::process::ExitStatusExt;
+            (
+                out.status.code(),
+                out.status.signal(),
+                out.stdout,
+                out.stderr,
+                None,
+            )
+        }
         // Juju reports an exec failure (e.g. a non-executable dispatch) as the process error.
         Err(e) => (
             Some(1),
+            None,
             Vec::new(),
             Vec::new(),
             Some(format!("fork/exec {}: {e}", program.display())),
@@ -312,6 +325,7 @@ pub fn run(
     }
     Ok(Outcome {
         exit_code,
+        signal,
         stdout,
         stderr,
         context,

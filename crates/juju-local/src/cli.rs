@@ -672,7 +672,7 @@ fn finish_task(
                 None => ("completed", String::new()),
             },
             Some(code) => ("failed", format!("exit status {code}")),
-            None => ("failed", "signal: killed".to_owned()),
+            None => ("failed", signal_message(outcome.signal)),
         }
     };
     TaskRecord {
@@ -1068,4 +1068,17 @@ fn config(home: &Home, args: &[String]) -> Result<Output> {
         run_hook(&model, &app, &info, number, "config-changed")?;
     }
     Ok(Output::default())
+}
+
+/// The task message for a charm process killed by a signal: Juju's uniter turns SIGTERM and
+/// SIGKILL into its `terminated` error; other signals read as Go's `exec.ExitError` does.
+fn signal_message(signal: Option<i32>) -> String {
+    match signal {
+        Some(9 | 15) => "terminated".to_owned(),
+        Some(2) => "signal: interrupt".to_owned(),
+        Some(6) => "signal: aborted".to_owned(),
+        Some(11) => "signal: segmentation fault".to_owned(),
+        Some(n) => format!("signal: {n}"),
+        None => "terminated".to_owned(),
+    }
 }

@@ -96,6 +96,7 @@ bad-key: {}
 sleep: {params: {id: {type: string}, secs: {type: number, default: 0}}}
 strict: {params: {q: {type: integer, minimum: 0, maximum: 9}}, required: [q], additionalProperties: false}
 echo: {params: {v: {type: string}}}
+killed: {}
 ";
 const CONFIG: &[u8] = b"options:\n  fail-install: {type: boolean, default: false}\n  greeting: {type: string, default: hi}\n";
 
@@ -130,6 +131,7 @@ actions/sleep)
   echo "end $(action-get id)" >> "$CHARM_DIR/../trace"
   action-set id="$(action-get id)" task="$JUJU_ACTION_UUID" ;;
 actions/strict) action-set q="$(action-get q)" ;;
+actions/killed) action-log "about to be killed"; action-set partial=yes; kill -9 $$ ;;
 actions/echo) action-set v="$(action-get v)" eq='a=b=c' nl="$(printf 'one\ntwo')" ;;
 esac
 "#;
@@ -286,6 +288,33 @@ fn values_with_equals_signs_newlines_and_large_sizes_round_trip() {
     assert_eq!(task["results"]["v"].as_str().map(str::len), Some(big.len()));
     assert_eq!(task["results"]["eq"], "a=b=c");
     assert_eq!(task["results"]["nl"], "one\ntwo");
+}
+
+/// The charm process killed by SIGKILL mid-action: the task fails with Juju's message for it, keeps
+/// what the charm logged and set before, and the unit runs the next action.
+#[test]
+fn a_charm_process_killed_mid_action_fails_the_task_and_the_unit_goes_on() {
+    let juju = deployed();
+    let (task, stderr, code) = juju.run(&["killed"]);
+    assert_eq!(task["status"], "failed", "{task} {stderr}");
+    assert_eq!(task["message"], "terminated");
+    assert_eq!(task["results"]["return-code"], -1);
+    assert_eq!(task["results"]["partial"], "yes");
+    assert!(
+        task["log"][0]
+            .as_str()
+            .unwrap()
+            .ends_with("about to be killed"),
+        "{task}"
+    );
+    // Juju's CLI exits 1 only for a return code of 1 or more; a signal gives -1.
+    assert_eq!(code, 0);
+    let (task, _, code) = juju.run(&["echo", "v=after"]);
+    assert_eq!((task["status"].as_str(), code), (Some("completed"), 0));
+    assert_eq!(
+        juju.status()["applications"]["app"]["units"]["app/0"]["juju-status"]["current"],
+        "idle"
+    );
 }
 
 /// Arguments that are not UTF-8 are refused with the argument's position, not a panic.
