@@ -153,12 +153,36 @@ fn ensure_rust_target(sh: &Shell, target: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A `--config` value for cargo that maps the machine-specific paths compiled into a binary
+/// (panic locations in dependencies and in build-script output) to fixed names, so the same
+/// sources give the same `dispatch` from any checkout, target dir or cargo home. Cargo appends
+/// it to the target's other configured rustflags.
+pub fn path_remap_config(target: &str) -> String {
+    let root = project_root();
+    let target_dir = cargo_target_dir(&root);
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
+    // Longest first: the target dir is often inside the project root.
+    let mut maps = vec![(target_dir, "/target"), (root, "/build")];
+    maps.extend(cargo_home.map(|home| (home, "/cargo")));
+    let flags: Vec<String> = maps
+        .iter()
+        .map(|(from, to)| {
+            serde_json::Value::String(format!("--remap-path-prefix={}={to}", from.display()))
+                .to_string()
+        })
+        .collect();
+    format!("target.{target}.rustflags=[{}]", flags.join(","))
+}
+
 /// `cargo build --release` of the charm binary for `target`; returns the binary's path.
 fn build_dispatch(sh: &Shell, target: &str) -> anyhow::Result<PathBuf> {
     let cargo = cargo();
+    let remap = path_remap_config(target);
     let messages = cmd!(
         sh,
-        "{cargo} build --release --package charm --bin charm --target {target} --message-format=json-render-diagnostics"
+        "{cargo} build --release --package charm --bin charm --target {target} --config {remap} --message-format=json-render-diagnostics"
     )
     .read()
     .context("building the charm failed (cargo's errors are above); nothing was packed")?;

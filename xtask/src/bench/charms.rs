@@ -112,9 +112,11 @@ pub fn echo_actions_yaml() -> String {
 /// Builds the Rust echo charm for `target` and packs it with `actions.yaml`.
 pub fn pack_rust_echo(sh: &Shell, target: &str, out: &Path) -> anyhow::Result<()> {
     let cargo = cargo();
+    // The same flags as `cargo xtask pack`, so the two builds share their dependencies.
+    let remap = crate::pack::path_remap_config(target);
     let messages = cmd!(
         sh,
-        "{cargo} build --quiet --release --package echo-charm --target {target} --message-format=json-render-diagnostics"
+        "{cargo} build --quiet --release --package echo-charm --target {target} --config {remap} --message-format=json-render-diagnostics"
     )
     .read()
     .context("building bench/echo-charm failed")?;
