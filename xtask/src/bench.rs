@@ -345,7 +345,7 @@ impl LocalJuju {
         .read()
         .context("building juju-local failed")?;
         let juju = LocalJuju {
-            bin: charms::executable(&messages, "juju-local")?,
+            bin: crate::util::built_executable(&messages, "juju-local")?,
             home: dir.join("juju-home"),
             model: "bench",
         };
@@ -634,7 +634,7 @@ fn unit_tests(sh: &Shell, dir: &Path, runs: usize) -> anyhow::Result<Vec<Row>> {
         .read()?;
         (
             started.elapsed(),
-            charms::executable(&messages, "snapshot")?,
+            crate::util::built_executable(&messages, "snapshot")?,
         )
     };
     let (build_time, test_binary) = build;

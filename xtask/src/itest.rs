@@ -9,7 +9,6 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use serde_json::Value;
 use xshell::{Shell, cmd};
 
 use crate::pack::{Pack, cargo_target_dir};
@@ -180,12 +179,7 @@ pub fn build_juju_local(sh: &Shell) -> anyhow::Result<PathBuf> {
     let messages = cmd!(sh, "{cargo} build --quiet --package juju-local --bin juju-local --message-format=json-render-diagnostics")
         .read()
         .context("building juju-local failed")?;
-    messages
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == "juju-local")
-        .find_map(|m| m["executable"].as_str().map(PathBuf::from))
-        .context("cargo did not report the juju-local binary")
+    crate::util::built_executable(&messages, "juju-local")
 }
 
 fn juju(sh: &Shell, cli: &Cli, args: &[&str]) -> anyhow::Result<String> {

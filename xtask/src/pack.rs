@@ -4,8 +4,8 @@
 //! The archive holds what Juju reads (juju-contract §5): `dispatch` (the static binary itself,
 //! mode 0755; Juju runs it with no arguments and never fixes its mode), `metadata.yaml`,
 //! `actions.yaml` / `config.yaml` when declared, and `manifest.yaml` with concrete bases. Entries
-//! are sorted, files are 0644, timestamps are fixed (`SOURCE_DATE_EPOCH`, else 1980-01-01), so
-//! the same inputs give the same bytes. `charmcraft analyse` treats a binary `dispatch` as having
+//! are sorted, files are 0644, timestamps are fixed (`SOURCE_DATE_EPOCH`, else 1980-01-01) and
+//! machine paths in the binary are remapped, so the same sources give the same bytes anywhere. `charmcraft analyse` treats a binary `dispatch` as having
 //! no entrypoint to check (N/A), so no shell wrapper is needed.
 
 mod plan;
@@ -18,7 +18,6 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use serde_json::Value;
 use xshell::{Shell, cmd};
 
 pub use plan::{Platform, plan};
@@ -186,12 +185,7 @@ fn build_dispatch(sh: &Shell, target: &str) -> anyhow::Result<PathBuf> {
     )
     .read()
     .context("building the charm failed (cargo's errors are above); nothing was packed")?;
-    messages
-        .lines()
-        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
-        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == "charm")
-        .find_map(|m| m["executable"].as_str().map(PathBuf::from))
-        .context("cargo did not report the charm binary it built")
+    crate::util::built_executable(&messages, "charm")
 }
 
 /// The zip timestamp: `SOURCE_DATE_EPOCH` when set (clamped to zip's 1980–2107), else 1980-01-01.

@@ -79,12 +79,7 @@ pub fn build_charm_binary(sh: &Shell) -> anyhow::Result<PathBuf> {
     )
     .read()
     .context("building the charm failed (the compiler's errors are above)")?;
-    messages
-        .lines()
-        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
-        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == "charm")
-        .find_map(|m| m["executable"].as_str().map(PathBuf::from))
-        .context("cargo did not report the charm binary it built")
+    crate::util::built_executable(&messages, "charm")
 }
 
 /// Brings `file`'s synced sections up to date (or, with `check`, reports how they differ).

@@ -2,6 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
+use anyhow::Context;
+
 /// The workspace root (the parent of this crate's directory).
 pub fn project_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -18,4 +20,15 @@ pub fn cargo() -> String {
 /// Whether we run under CI (`CI=true`), where failures print the command that fixes them.
 pub fn is_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
+/// The executable cargo reports building for the target `name`, from the output of a
+/// `cargo build --message-format=json-render-diagnostics`.
+pub fn built_executable(messages: &str, name: &str) -> anyhow::Result<PathBuf> {
+    messages
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == name)
+        .find_map(|m| m["executable"].as_str().map(PathBuf::from))
+        .with_context(|| format!("cargo did not report the {name} executable it built"))
 }

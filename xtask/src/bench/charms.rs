@@ -7,7 +7,6 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use serde_json::Value;
 use xshell::{Shell, cmd};
 
 use crate::util::{cargo, project_root};
@@ -120,7 +119,7 @@ pub fn pack_rust_echo(sh: &Shell, target: &str, out: &Path) -> anyhow::Result<()
     )
     .read()
     .context("building bench/echo-charm failed")?;
-    let binary = executable(&messages, "echo-charm")?;
+    let binary = crate::util::built_executable(&messages, "echo-charm")?;
     let files = vec![
         (
             "metadata.yaml".to_owned(),
@@ -131,16 +130,6 @@ pub fn pack_rust_echo(sh: &Shell, target: &str, out: &Path) -> anyhow::Result<()
     ];
     let mtime = crate::pack::zip_time_from_env()?;
     crate::pack::write_charm(out, &fs::read(&binary)?, &files, mtime)
-}
-
-/// The executable cargo reports building for the target named `name`.
-pub fn executable(messages: &str, name: &str) -> anyhow::Result<PathBuf> {
-    messages
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == name)
-        .find_map(|m| m["executable"].as_str().map(PathBuf::from))
-        .with_context(|| format!("cargo did not report the {name} executable"))
 }
 
 /// A deterministic, CSV-like data set of `bytes` bytes that compresses about as well as real
