@@ -104,3 +104,30 @@ pub fn charmcraft_analyse(sh: &Shell, charm: &std::path::Path) -> anyhow::Result
         code => bail!("charmcraft analyse reported errors (exit {code:?})"),
     }
 }
+
+/// Loads `charmcraft.yaml` with charmcraft's own project model (`charmcraft expand-extensions`,
+/// which works offline), in a scratch copy so charmcraft writes nothing into the project.
+pub fn charmcraft_validate(sh: &Shell, yaml: &std::path::Path) -> anyhow::Result<()> {
+    let bin = venv(sh, "charmcraft", &["charmcraft"])?;
+    let charmcraft = bin.join("charmcraft");
+    let scratch = cargo_target_dir(&project_root()).join("oracles/charmcraft-validate");
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(&scratch)?;
+    std::fs::copy(yaml, scratch.join("charmcraft.yaml"))
+        .with_context(|| format!("cannot read {}", yaml.display()))?;
+    let _dir = sh.push_dir(&scratch);
+    let output = cmd!(sh, "{charmcraft} expand-extensions")
+        .quiet()
+        .ignore_status()
+        .output()?;
+    if output.status.success() {
+        println!("charmcraft's project model accepts {}", yaml.display());
+        return Ok(());
+    }
+    let stderr: String = String::from_utf8_lossy(&output.stderr)
+        .lines()
+        .filter(|l| !l.contains("XDG_RUNTIME_DIR") && !l.contains("user_runtime_dir"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    bail!("charmcraft refuses {}:\n{stderr}", yaml.display())
+}

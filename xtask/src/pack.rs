@@ -5,8 +5,9 @@
 //! mode 0755; Juju runs it with no arguments and never fixes its mode), `metadata.yaml`,
 //! `actions.yaml` / `config.yaml` when declared, and `manifest.yaml` with concrete bases. Entries
 //! are sorted, files are 0644, timestamps are fixed (`SOURCE_DATE_EPOCH`, else 1980-01-01) and
-//! machine paths in the binary are remapped, so the same sources give the same bytes anywhere. `charmcraft analyse` treats a binary `dispatch` as having
-//! no entrypoint to check (N/A), so no shell wrapper is needed.
+//! machine paths in the binary are remapped, so the same sources give the same bytes anywhere.
+//! `charmcraft analyse` treats a binary `dispatch` as having no entrypoint to check (N/A), so no
+//! shell wrapper is needed.
 
 mod plan;
 #[cfg(test)]
@@ -70,9 +71,12 @@ impl Pack {
         for platform in &platforms {
             rust_target(&platform.arch)?;
         }
-        crate::sync::Sync { check: true }
-            .run(sh)
-            .context("the charm's actions/config are out of sync with charmcraft.yaml")?;
+        crate::sync::Sync {
+            check: true,
+            charmcraft: false,
+        }
+        .run(sh)
+        .context("the charm's actions/config are out of sync with charmcraft.yaml")?;
         let out_dir = cargo_target_dir(&root).join("charm");
         fs::create_dir_all(&out_dir)
             .with_context(|| format!("cannot create {}", out_dir.display()))?;

@@ -4,7 +4,8 @@
 //! The charm binary prints its schemas (`--print-schema`); this module renders each section as
 //! YAML (serde-saphyr, which quotes YAML-1.1-ambiguous strings such as `on` and `1.0`) and
 //! splices it into the file in place of the old section, leaving every other byte as it was.
-//! `--check` writes nothing and fails with a diff when the file is stale.
+//! `--check` writes nothing and fails with a diff when the file is stale. `--charmcraft` also
+//! loads the file with charmcraft's own project model (charmcraft from PyPI, as an oracle).
 
 mod splice;
 
@@ -27,6 +28,10 @@ pub struct Sync {
     /// Write nothing; fail with a diff if charmcraft.yaml is not up to date.
     #[arg(long)]
     pub check: bool,
+    /// Also load charmcraft.yaml with charmcraft's own project model (`charmcraft
+    /// expand-extensions`; installs charmcraft from PyPI into target/oracles).
+    #[arg(long)]
+    pub charmcraft: bool,
 }
 
 impl Sync {
@@ -38,6 +43,9 @@ impl Sync {
             if let Some(diff) = ensure_synced(&file, &schema, self.check)? {
                 stale.push(diff);
             }
+        }
+        if self.charmcraft {
+            crate::oracle::charmcraft_validate(sh, &root.join("charmcraft.yaml"))?;
         }
         if stale.is_empty() {
             return Ok(());
@@ -134,7 +142,12 @@ mod tests {
     fn charmcraft_yaml_in_sync() {
         let sh = Shell::new().unwrap();
         sh.change_dir(project_root());
-        if let Err(e) = (Sync { check: true }).run(&sh) {
+        if let Err(e) = (Sync {
+            check: true,
+            charmcraft: false,
+        })
+        .run(&sh)
+        {
             panic!("{e:#}");
         }
     }

@@ -13,7 +13,11 @@ pub struct Test {
 
 impl Test {
     pub fn run(self, sh: &Shell) -> anyhow::Result<()> {
-        crate::sync::Sync { check: true }.run(sh)?;
+        crate::sync::Sync {
+            check: true,
+            charmcraft: false,
+        }
+        .run(sh)?;
         let cargo = cargo();
         let args = &self.args;
         cmd!(sh, "{cargo} test --workspace --all-targets -- {args...}").run()?;
