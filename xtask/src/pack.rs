@@ -1,7 +1,7 @@
 //! `cargo xtask pack`: build the static charm binary and write a deployable, reproducible
 //! `<name>_<platform>.charm` per platform, without LXD.
 //!
-//! The archive holds what Juju reads (juju-contract §5): `dispatch` (the static binary itself,
+//! The archive holds what Juju reads from a charm archive: `dispatch` (the static binary itself,
 //! mode 0755; Juju runs it with no arguments and never fixes its mode), `metadata.yaml`,
 //! `actions.yaml` / `config.yaml` when declared, and `manifest.yaml` with concrete bases. Entries
 //! are sorted, files are 0644, timestamps are fixed (`SOURCE_DATE_EPOCH`, else 1980-01-01) and

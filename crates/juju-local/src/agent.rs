@@ -1,9 +1,9 @@
 //! The unit agent: runs a hook, an action or an `exec` command in a unit's context.
 //!
-//! As Juju's uniter does (juju-contract §1): the process gets no arguments, the charm directory
-//! as its working directory and an environment built from scratch; the hook tools on its `PATH`
-//! are this binary (symlinks), which reach the running context through a Unix socket served
-//! by this process at `JUJU_AGENT_SOCKET_ADDRESS` (Juju's jujuc design). Tool requests are
+//! As Juju's uniter does (`worker/uniter/runner`): the process gets no arguments, the charm
+//! directory as its working directory and an environment built from scratch; the hook tools on
+//! its `PATH` are this binary (symlinks), which reach the running context through a Unix socket
+//! served by this process at `JUJU_AGENT_SOCKET_ADDRESS` (Juju's jujuc design). Tool requests are
 //! handled one at a time, so a charm may call tools as often and as concurrently as it likes.
 
 use std::io::{BufRead, BufReader, Write};

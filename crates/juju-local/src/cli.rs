@@ -1,5 +1,5 @@
 //! The `juju` commands: models, deploy, status, run, exec, show-task, debug-log, config.
-//! Output shapes and exit codes follow Juju 3.6 (juju-contract §2.5–2.6).
+//! Output shapes and exit codes follow Juju 3.6 (`cmd/juju/action` in Juju).
 
 use std::fs;
 use std::path::Path;
@@ -622,7 +622,7 @@ fn base64(bytes: &[u8]) -> String {
     out
 }
 
-/// Builds the finished task from a process outcome (juju-contract §1.5–1.6).
+/// Builds the finished task from a process outcome (as the uniter's `finalizeAction` does).
 fn finish_task(
     id: u64,
     unit: &str,

@@ -1,6 +1,6 @@
 //! The hook tools: the client side (this binary run as `action-get`, `juju-log`, …, sending its
 //! arguments to the agent's socket) and the agent side ([`execute`]), with Juju's grammar,
-//! output formats and exit codes (juju-contract §2 and §4).
+//! output formats and exit codes (Juju's `jujuc` tools; exit codes from juju/cmd).
 
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::UnixStream;
