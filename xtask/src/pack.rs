@@ -166,9 +166,14 @@ pub fn path_remap_config(target: &str) -> String {
     let cargo_home = std::env::var_os("CARGO_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
-    // Longest first: the target dir is often inside the project root.
-    let mut maps = vec![(target_dir, "/target"), (root, "/build")];
-    maps.extend(cargo_home.map(|home| (home, "/cargo")));
+    // rustc applies the last prefix that matches, so the most specific comes last: the target
+    // dir is often inside the project root.
+    let mut maps: Vec<(PathBuf, &str)> = cargo_home
+        .map(|home| (home, "/cargo"))
+        .into_iter()
+        .collect();
+    maps.push((root, "/build"));
+    maps.push((target_dir, "/target"));
     let flags: Vec<String> = maps
         .iter()
         .map(|(from, to)| {

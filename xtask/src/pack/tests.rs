@@ -237,3 +237,22 @@ fn a_failed_write_leaves_nothing_behind() {
     write_charm(&good, b"bin", &files, zip_time(0).unwrap()).unwrap();
     assert_eq!(files_of(&std::fs::read(&good).unwrap()).len(), 5);
 }
+
+#[test]
+fn path_remap_flags_are_a_cargo_config_array_of_quoted_flags() {
+    let config = super::path_remap_config("x86_64-unknown-linux-musl");
+    let (key, value) = config.split_once('=').unwrap();
+    assert_eq!(key, "target.x86_64-unknown-linux-musl.rustflags");
+    // A TOML array of basic strings is also a JSON array of strings.
+    let flags: Vec<String> = serde_json::from_str(value).unwrap();
+    assert!(flags.len() >= 2, "{flags:?}");
+    assert!(
+        flags.iter().all(|f| f.starts_with("--remap-path-prefix=")),
+        "{flags:?}"
+    );
+    let root = crate::util::project_root().display().to_string();
+    assert!(
+        flags.contains(&format!("--remap-path-prefix={root}=/build")),
+        "{flags:?}"
+    );
+}
