@@ -65,7 +65,7 @@ impl Itest {
                 }
             }
             Backend::Local => {
-                let path = build_juju_local(sh)?;
+                let path = build_juju_local(sh, &[])?;
                 let home = cargo_target_dir(&project_root()).join("juju-local");
                 println!(
                     "itest: backend local (juju-local, state in {})",
@@ -174,12 +174,18 @@ fn real_controller(sh: &Shell) -> bool {
         .is_ok()
 }
 
-pub fn build_juju_local(sh: &Shell) -> anyhow::Result<PathBuf> {
-    let cargo = cargo();
-    let messages = cmd!(sh, "{cargo} build --quiet --package juju-local --bin juju-local --message-format=json-render-diagnostics")
-        .read()
-        .context("building juju-local failed")?;
-    crate::util::built_executable(&messages, "juju-local")
+/// Builds the local Juju; `extra` adds cargo flags (`--release`, `--target …`).
+pub fn build_juju_local(sh: &Shell, extra: &[&str]) -> anyhow::Result<PathBuf> {
+    let mut args = vec![
+        "build",
+        "--quiet",
+        "--package",
+        "juju-local",
+        "--bin",
+        "juju-local",
+    ];
+    args.extend(extra);
+    crate::util::cargo_executable(sh, &args, "juju-local").context("building juju-local failed")
 }
 
 fn juju(sh: &Shell, cli: &Cli, args: &[&str]) -> anyhow::Result<String> {

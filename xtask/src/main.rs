@@ -5,6 +5,7 @@
 
 mod bench;
 mod itest;
+mod local_juju;
 mod oracle;
 mod pack;
 mod soak;

@@ -87,12 +87,7 @@ pub fn charmcraft_analyse(sh: &Shell, charm: &std::path::Path) -> anyhow::Result
     let output = cmd!(sh, "{charmcraft} analyse {charm}")
         .ignore_status()
         .output()?;
-    let report: String = String::from_utf8_lossy(&output.stderr)
-        .lines()
-        .chain(String::from_utf8_lossy(&output.stdout).lines())
-        .filter(|l| !l.contains("XDG_RUNTIME_DIR") && !l.contains("user_runtime_dir"))
-        .map(|l| format!("{l}\n"))
-        .collect();
+    let report = charmcraft_report(&output.stderr) + &charmcraft_report(&output.stdout);
     print!("{report}");
     // Exit code: the worst result (1 fatal, 2 error, 3 warning, 0 fine).
     match output.status.code() {
@@ -124,10 +119,19 @@ pub fn charmcraft_validate(sh: &Shell, yaml: &std::path::Path) -> anyhow::Result
         println!("charmcraft's project model accepts {}", yaml.display());
         return Ok(());
     }
-    let stderr: String = String::from_utf8_lossy(&output.stderr)
+    bail!(
+        "charmcraft refuses {}:\n{}",
+        yaml.display(),
+        charmcraft_report(&output.stderr)
+    )
+}
+
+/// charmcraft's output without the warning every run prints when `XDG_RUNTIME_DIR` is unset
+/// (and the source line it quotes).
+pub fn charmcraft_report(output: &[u8]) -> String {
+    String::from_utf8_lossy(output)
         .lines()
         .filter(|l| !l.contains("XDG_RUNTIME_DIR") && !l.contains("user_runtime_dir"))
         .map(|l| format!("{l}\n"))
-        .collect();
-    bail!("charmcraft refuses {}:\n{stderr}", yaml.display())
+        .collect()
 }

@@ -23,7 +23,7 @@ use xshell::{Shell, cmd};
 
 pub use plan::{Platform, plan};
 
-use crate::util::{cargo, project_root};
+use crate::util::project_root;
 
 #[derive(Debug, clap::Args)]
 pub struct Pack {
@@ -186,15 +186,24 @@ pub fn path_remap_config(target: &str) -> String {
 
 /// `cargo build --release` of the charm binary for `target`; returns the binary's path.
 fn build_dispatch(sh: &Shell, target: &str) -> anyhow::Result<PathBuf> {
-    let cargo = cargo();
     let remap = path_remap_config(target);
-    let messages = cmd!(
+    crate::util::cargo_executable(
         sh,
-        "{cargo} build --release --package charm --bin charm --target {target} --config {remap} --message-format=json-render-diagnostics"
+        &[
+            "build",
+            "--release",
+            "--package",
+            "charm",
+            "--bin",
+            "charm",
+            "--target",
+            target,
+            "--config",
+            &remap,
+        ],
+        "charm",
     )
-    .read()
-    .context("building the charm failed (cargo's errors are above); nothing was packed")?;
-    crate::util::built_executable(&messages, "charm")
+    .context("building the charm failed (cargo's errors are above); nothing was packed")
 }
 
 /// The zip timestamp: `SOURCE_DATE_EPOCH` when set (clamped to zip's 1980–2107), else 1980-01-01.

@@ -11,13 +11,12 @@
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Instant;
 
-use anyhow::{Context, bail, ensure};
-use serde_json::Value;
+use anyhow::{Context, ensure};
 use xshell::Shell;
 
+use crate::local_juju::LocalJuju;
 use crate::pack::{Pack, cargo_target_dir};
 use crate::util::project_root;
 
@@ -34,7 +33,7 @@ pub struct Soak {
 impl Soak {
     pub fn run(self, sh: &Shell) -> anyhow::Result<()> {
         let started = Instant::now();
-        let bin = crate::itest::build_juju_local(sh)?;
+        let bin = crate::itest::build_juju_local(sh, &[])?;
         let charm = Pack {
             platform: Some(crate::itest::host_platform()?),
             analyse: false,
@@ -44,13 +43,8 @@ impl Soak {
         .next()
         .context("pack wrote no charm")?;
         let home = cargo_target_dir(&project_root()).join("soak");
-        if home.exists() {
-            fs::remove_dir_all(&home)?;
-        }
-        let juju = Juju { bin, home };
-        juju.ok(&["add-model", "--no-switch", "soak"])?;
-        let charm = charm.display().to_string();
-        juju.ok(&["deploy", "-m", "soak", &charm, "app"])?;
+        let juju = LocalJuju::fresh(bin, home, "soak")?;
+        juju.deploy(&charm, "app")?;
         let sockets_before = agent_sockets()?;
 
         // Concurrent.
@@ -58,19 +52,15 @@ impl Soak {
         let handles: Vec<_> = (0..self.concurrent)
             .map(|i| {
                 let juju = juju.clone();
-                std::thread::spawn(move || juju.snapshot(&format!("concurrent-{i}.tar.gz")))
+                std::thread::spawn(move || snapshot(&juju, &format!("concurrent-{i}.tar.gz")))
             })
             .collect();
         let mut ids = BTreeSet::new();
         for handle in handles {
-            let task = handle
+            let id = handle
                 .join()
                 .map_err(|_| anyhow::anyhow!("a concurrent run panicked"))??;
-            ensure!(
-                ids.insert(task.id.clone()),
-                "task id {} given twice",
-                task.id
-            );
+            ensure!(ids.insert(id.clone()), "task id {id} given twice");
         }
         println!(
             "soak: {} concurrent runs on one unit: all completed, {} distinct ids, each with its own results ({:.1?})",
@@ -80,14 +70,14 @@ impl Soak {
         );
 
         // Sequential.
-        let before = Usage::of(&juju.home)?;
+        let before = Usage::of(juju.home())?;
         let step = Instant::now();
         for i in 0..self.actions {
-            juju.snapshot(&format!("sequential-{i}.tar.gz"))
+            snapshot(&juju, &format!("sequential-{i}.tar.gz"))
                 .with_context(|| format!("sequential run {i}"))?;
         }
         let elapsed = step.elapsed();
-        let after = Usage::of(&juju.home)?;
+        let after = Usage::of(juju.home())?;
         let other_growth = after.other as i64 - before.other as i64;
         let per_task = (after.tasks - before.tasks) / self.actions.max(1) as u64;
         println!(
@@ -108,7 +98,7 @@ impl Soak {
             "temporary files left behind: {:?}",
             after.temporary
         );
-        let leaked = leaked_processes(&juju.home)?;
+        let leaked = leaked_processes(juju.home())?;
         ensure!(leaked.is_empty(), "processes left running: {leaked:?}");
         let sockets_after = agent_sockets()?;
         let new_sockets: Vec<_> = sockets_after.difference(&sockets_before).collect();
@@ -122,53 +112,16 @@ impl Soak {
     }
 }
 
-#[derive(Clone)]
-struct Juju {
-    bin: PathBuf,
-    home: PathBuf,
-}
-
-struct Task {
-    id: String,
-}
-
-impl Juju {
-    fn ok(&self, args: &[&str]) -> anyhow::Result<String> {
-        let out = Command::new(&self.bin)
-            .args(args)
-            .env("JUJU_LOCAL_HOME", &self.home)
-            .output()?;
-        if !out.status.success() {
-            bail!(
-                "`juju {}` failed: {}",
-                args.join(" "),
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-    }
-
-    /// Runs the snapshot action; it must complete with the results of its own params.
-    fn snapshot(&self, filename: &str) -> anyhow::Result<Task> {
-        let param = format!("filename={filename}");
-        let stdout = self.ok(&[
-            "run", "-m", "soak", "--format", "json", "app/0", "snapshot", &param,
-        ])?;
-        let json: Value = serde_json::from_str(&stdout)?;
-        let task = &json["app/0"];
-        ensure!(
-            task["status"] == "completed",
-            "task did not complete: {task}"
-        );
-        let expected = format!("Stored snapshot in {filename}.");
-        ensure!(
-            task["results"]["result"] == expected.as_str(),
-            "results of another task: {task}"
-        );
-        Ok(Task {
-            id: task["id"].as_str().context("no id")?.to_owned(),
-        })
-    }
+/// Runs the snapshot action; it must complete with the results of its own params. Returns the
+/// task id.
+fn snapshot(juju: &LocalJuju, filename: &str) -> anyhow::Result<String> {
+    let task = juju.run("app", "snapshot", &[format!("filename={filename}")], None)?;
+    let expected = format!("Stored snapshot in {filename}.");
+    ensure!(
+        task["results"]["result"] == expected.as_str(),
+        "results of another task: {task}"
+    );
+    Ok(task["id"].as_str().context("no id")?.to_owned())
 }
 
 /// Bytes under the home, split by what they are.

@@ -18,7 +18,7 @@ use xshell::{Shell, cmd};
 
 pub use splice::{parse, update_sections};
 
-use crate::util::{cargo, is_ci, project_root};
+use crate::util::{is_ci, project_root};
 
 /// The sections sync owns, in the order they are appended when missing.
 pub const SECTIONS: [&str; 2] = ["config", "actions"];
@@ -80,14 +80,12 @@ pub fn charm_schema(sh: &Shell) -> anyhow::Result<Value> {
 
 /// `cargo build -p charm`, returning the path of the built binary.
 pub fn build_charm_binary(sh: &Shell) -> anyhow::Result<PathBuf> {
-    let cargo = cargo();
-    let messages = cmd!(
+    crate::util::cargo_executable(
         sh,
-        "{cargo} build --quiet --package charm --bin charm --message-format=json-render-diagnostics"
+        &["build", "--quiet", "--package", "charm", "--bin", "charm"],
+        "charm",
     )
-    .read()
-    .context("building the charm failed (the compiler's errors are above)")?;
-    crate::util::built_executable(&messages, "charm")
+    .context("building the charm failed (the compiler's errors are above)")
 }
 
 /// Brings `file`'s synced sections up to date (or, with `check`, reports how they differ).

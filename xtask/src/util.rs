@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use xshell::{Shell, cmd};
 
 /// The workspace root (the parent of this crate's directory).
 pub fn project_root() -> PathBuf {
@@ -22,9 +23,21 @@ pub fn is_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
 }
 
+/// Runs `cargo <args>` (a build, or `test --no-run`) and returns the executable it built for the
+/// target `name`; cargo's own errors go to the terminal.
+pub fn cargo_executable(sh: &Shell, args: &[&str], name: &str) -> anyhow::Result<PathBuf> {
+    let cargo = cargo();
+    let messages = cmd!(
+        sh,
+        "{cargo} {args...} --message-format=json-render-diagnostics"
+    )
+    .read()?;
+    built_executable(&messages, name)
+}
+
 /// The executable cargo reports building for the target `name`, from the output of a
 /// `cargo build --message-format=json-render-diagnostics`.
-pub fn built_executable(messages: &str, name: &str) -> anyhow::Result<PathBuf> {
+fn built_executable(messages: &str, name: &str) -> anyhow::Result<PathBuf> {
     messages
         .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())

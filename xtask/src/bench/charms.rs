@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use xshell::{Shell, cmd};
 
-use crate::util::{cargo, project_root};
+use crate::util::project_root;
 
 /// The Python packages the Python charms ship in their venv.
 const CHARM_PACKAGES: [&str; 2] = ["ops", "pydantic"];
@@ -110,16 +110,24 @@ pub fn echo_actions_yaml() -> String {
 
 /// Builds the Rust echo charm for `target` and packs it with `actions.yaml`.
 pub fn pack_rust_echo(sh: &Shell, target: &str, out: &Path) -> anyhow::Result<()> {
-    let cargo = cargo();
     // The same flags as `cargo xtask pack`, so the two builds share their dependencies.
     let remap = crate::pack::path_remap_config(target);
-    let messages = cmd!(
+    let binary = crate::util::cargo_executable(
         sh,
-        "{cargo} build --quiet --release --package echo-charm --target {target} --config {remap} --message-format=json-render-diagnostics"
+        &[
+            "build",
+            "--quiet",
+            "--release",
+            "--package",
+            "echo-charm",
+            "--target",
+            target,
+            "--config",
+            &remap,
+        ],
+        "echo-charm",
     )
-    .read()
     .context("building bench/echo-charm failed")?;
-    let binary = crate::util::built_executable(&messages, "echo-charm")?;
     let files = vec![
         (
             "metadata.yaml".to_owned(),
