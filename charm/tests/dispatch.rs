@@ -85,7 +85,7 @@ impl Unit {
         params: serde_json::Value,
     ) -> (Output, Vec<String>) {
         fs::write(self.path("params.json"), params.to_string()).unwrap();
-        let charm = env!("CARGO_BIN_EXE_charm");
+        let charm = env!("CARGO_BIN_EXE_snapshot-demo");
         let mut command = match wrapper.split_first() {
             Some((program, args)) => {
                 let mut command = Command::new(program);
@@ -252,13 +252,13 @@ fn a_failing_hook_tool_fails_the_hook_with_its_stderr() {
 
 #[test]
 fn outside_juju_it_explains_itself() {
-    let out = Command::new(env!("CARGO_BIN_EXE_charm"))
+    let out = Command::new(env!("CARGO_BIN_EXE_snapshot-demo"))
         .env_remove("JUJU_DISPATCH_PATH")
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("JUJU_DISPATCH_PATH is not set"));
-    let out = Command::new(env!("CARGO_BIN_EXE_charm"))
+    let out = Command::new(env!("CARGO_BIN_EXE_snapshot-demo"))
         .arg("--print-schema")
         .output()
         .unwrap();

@@ -22,10 +22,10 @@ use anyhow::{Context, bail};
 use serde_json::{Value, json};
 use xshell::{Shell, cmd};
 
-use crate::itest::host_arch;
 use crate::local_juju::LocalJuju;
-use crate::pack::{Pack, cargo_target_dir};
-use crate::util::project_root;
+use juju_xtask::itest::host_arch;
+use juju_xtask::pack::Pack;
+use juju_xtask::project::project;
 use stats::{Figure, Row, Unit};
 
 /// Runs before the timed ones, not counted.
@@ -57,13 +57,12 @@ impl Bench {
         }
         let started = Instant::now();
         charms::require_python(sh)?;
-        let root = project_root();
-        let dir = cargo_target_dir(&root).join("bench");
+        let dir = project()?.target_dir.join("bench");
         fs::create_dir_all(&dir)?;
         let mut rows = Vec::new();
 
         // Packing.
-        let platform = crate::itest::host_platform()?;
+        let platform = juju_xtask::itest::host_platform()?;
         let pack = Pack {
             platform: Some(platform.clone()),
             analyse: false,
@@ -99,15 +98,15 @@ impl Bench {
         eprintln!("bench: building the Python charms and the echo charms");
         let venv = charms::charm_venv(sh, &dir)?;
         let python_charm = dir.join("snapshot-py.charm");
-        charms::pack_python(&charms::source("snapshot-py"), &venv, &[], &python_charm)?;
+        charms::pack_python(&charms::source("snapshot-py")?, &venv, &[], &python_charm)?;
         let echo_python = dir.join("echo-py.charm");
         charms::pack_python(
-            &charms::source("echo-py"),
+            &charms::source("echo-py")?,
             &venv,
             &[("actions.yaml", charms::echo_actions_yaml())],
             &echo_python,
         )?;
-        let static_target = crate::pack::rust_target(&host_arch()?)?;
+        let static_target = juju_xtask::pack::rust_target(&host_arch()?)?;
         let echo_rust = dir.join("echo-rust.charm");
         charms::pack_rust_echo(sh, static_target, &echo_rust)?;
         rows.push(Row {
@@ -315,7 +314,7 @@ impl ActionRun {
 /// one), with its state under `dir`.
 fn start_local_juju(sh: &Shell, dir: &Path, target: &str) -> anyhow::Result<LocalJuju> {
     eprintln!("bench: building juju-local (release, {target})");
-    let bin = crate::itest::build_juju_local(sh, &["--release", "--target", target])?;
+    let bin = juju_xtask::itest::build_juju_local(sh, &["--release", "--target", target])?;
     LocalJuju::fresh(bin, dir.join("juju-home"), "bench")
 }
 
@@ -462,7 +461,7 @@ fn cold_pack(dir: &Path, platform: &str) -> Result<Duration, String> {
     let status = Command::new(xtask)
         .args(["pack", "--platform", platform])
         .env("CARGO_TARGET_DIR", &target)
-        .current_dir(project_root())
+        .current_dir(&project().map_err(|e| format!("{e:#}"))?.root)
         .status()
         .map_err(|e| e.to_string())?;
     let elapsed = started.elapsed();
@@ -486,12 +485,13 @@ fn charmcraft_pack(sh: &Shell, dir: &Path) -> anyhow::Result<Figure> {
     {
         bail!("needs the system python3 with python3-apt");
     }
-    let bin = crate::oracle::system_venv(sh, "charmcraft-system", &["charmcraft"], &["pyOpenSSL"])?;
+    let bin =
+        juju_xtask::oracle::system_venv(sh, "charmcraft-system", &["charmcraft"], &["pyOpenSSL"])?;
     let python = bin.join("python");
     let script = dir.join("charmcraft-nobasecheck.py");
     fs::write(&script, WRAPPER)?;
-    let root = project_root();
-    let prime = cargo_target_dir(&root).join("charm/prime");
+    let root = &project()?.root;
+    let prime = project()?.target_dir.join("charm/prime");
     let yaml = fs::read_to_string(root.join("charmcraft.yaml"))?.replace(
         "source: target/charm/prime",
         &format!("source: {}", prime.display()),
@@ -513,7 +513,7 @@ fn charmcraft_pack(sh: &Shell, dir: &Path) -> anyhow::Result<Figure> {
             .filter_map(Result::ok)
             .any(|e| e.path().extension().is_some_and(|x| x == "charm"));
         if !out.status.success() || !packed {
-            let stderr = crate::oracle::charmcraft_report(&out.stderr);
+            let stderr = juju_xtask::oracle::charmcraft_report(&out.stderr);
             let reason = stderr
                 .lines()
                 .rfind(|l| !l.trim().is_empty())
@@ -528,25 +528,26 @@ fn charmcraft_pack(sh: &Shell, dir: &Path) -> anyhow::Result<Figure> {
 /// The example charm's unit tests (harness) against the same cases in `ops.testing`: run time
 /// of the test processes only; the Rust test build is reported on its own line.
 fn unit_tests(sh: &Shell, dir: &Path, runs: usize) -> anyhow::Result<Vec<Row>> {
-    let test_source = project_root().join("charm/tests/snapshot.rs");
+    let project = project()?;
+    let test_source = project.root.join("charm/tests/snapshot.rs");
     // Build, touch the test source, then time the rebuild: what an edit of the tests costs.
     let test_args = [
         "test",
         "--quiet",
         "--package",
-        "charm",
+        &project.charm.package,
         "--test",
         "snapshot",
         "--no-run",
     ];
-    crate::util::cargo_executable(sh, &test_args, "snapshot")
+    juju_xtask::util::cargo_executable(sh, &test_args, "snapshot")
         .context("building the charm's unit tests failed")?;
     fs::File::options()
         .append(true)
         .open(&test_source)?
         .set_modified(std::time::SystemTime::now())?;
     let started = Instant::now();
-    let test_binary = crate::util::cargo_executable(sh, &test_args, "snapshot")?;
+    let test_binary = juju_xtask::util::cargo_executable(sh, &test_args, "snapshot")?;
     let build_time = started.elapsed();
     let rust: Vec<Duration> = (0..runs)
         .map(|_| {
@@ -560,9 +561,9 @@ fn unit_tests(sh: &Shell, dir: &Path, runs: usize) -> anyhow::Result<Vec<Row>> {
         })
         .collect::<anyhow::Result<_>>()?;
 
-    let bin = crate::oracle::venv(sh, "ops-testing", &["ops[testing]", "pydantic", "pytest"])?;
+    let bin = juju_xtask::oracle::venv(sh, "ops-testing", &["ops[testing]", "pydantic", "pytest"])?;
     let python = bin.join("python");
-    let charm = charms::source("snapshot-py");
+    let charm = charms::source("snapshot-py")?;
     let pycache = dir.join("pycache");
     let _dir = sh.push_dir(&charm);
     let python_runs: Vec<Duration> = (0..runs)

@@ -17,8 +17,8 @@ use anyhow::{Context, ensure};
 use xshell::Shell;
 
 use crate::local_juju::LocalJuju;
-use crate::pack::{Pack, cargo_target_dir};
-use crate::util::project_root;
+use juju_xtask::pack::Pack;
+use juju_xtask::project::project;
 
 #[derive(Debug, clap::Args)]
 pub struct Soak {
@@ -33,16 +33,16 @@ pub struct Soak {
 impl Soak {
     pub fn run(self, sh: &Shell) -> anyhow::Result<()> {
         let started = Instant::now();
-        let bin = crate::itest::build_juju_local(sh, &[])?;
+        let bin = juju_xtask::itest::build_juju_local(sh, &[])?;
         let charm = Pack {
-            platform: Some(crate::itest::host_platform()?),
+            platform: Some(juju_xtask::itest::host_platform()?),
             analyse: false,
         }
         .pack(sh)?
         .into_iter()
         .next()
         .context("pack wrote no charm")?;
-        let home = cargo_target_dir(&project_root()).join("soak");
+        let home = project()?.target_dir.join("soak");
         let juju = LocalJuju::fresh(bin, home, "soak")?;
         juju.deploy(&charm, "app")?;
         let sockets_before = agent_sockets()?;

@@ -2,31 +2,32 @@
 //!
 //! - every `.rs` file opens with a `//!` doc saying what it is for;
 //! - no test is switched off (`#[ignore]`) or inverted (`#[should_panic]`);
-//! - no template placeholder in Rust sources or `Cargo.toml`s, so the repository compiles
-//!   as it stands and `cargo generate` only touches the files meant for it;
-//! - `charmcraft.yaml.template`, rendered with this charm's name, summary and description, is
-//!   byte-for-byte `charmcraft.yaml` (the twin `cargo generate` renders for new charms);
-//! - crate dependencies point one way: `charm` depends on the runtime only, `tests` on the Juju
-//!   client, and `xtask` on no crate of the workspace;
-//! - the GitHub workflows parse, every job says where it runs and every step either `uses` an
-//!   action pinned to a full commit SHA or `run`s a command (the structural part of actionlint,
-//!   which `.ci/run` also runs when it is installed).
+//! - no template placeholder in Rust sources or `Cargo.toml`s (placeholders live only in the
+//!   template's `Cargo.toml.template`s, `charmcraft.yaml` and README);
+//! - one toolkit version: every crate under `crates/` has the workspace version, the workspace
+//!   pins its siblings at `=<version>`, and the template takes the toolkit at tag `v<version>`
+//!   from the workspace's `repository`;
+//! - crate dependencies point one way (see `ALLOWED_EDGES`);
+//! - the GitHub workflows, this repository's and the template's, parse, every job says where it
+//!   runs and every step either `uses` an action pinned to a full commit SHA or `run`s a command
+//!   (the structural part of actionlint, which `.ci/run` also runs when it is installed).
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
+use cargo_metadata::{DependencyKind, Metadata};
 use serde_json::Value;
-use xshell::{Shell, cmd};
+use xshell::Shell;
 
-use crate::util::{cargo, project_root};
+use juju_xtask::project::project;
 
 #[derive(Debug, clap::Args)]
 pub struct Tidy {}
 
 impl Tidy {
-    pub fn run(self, sh: &Shell) -> anyhow::Result<()> {
-        let root = project_root();
+    pub fn run(self, _sh: &Shell) -> anyhow::Result<()> {
+        let root = project()?.root.clone();
         let mut problems = Vec::new();
         for file in source_files(&root)? {
             let text = fs::read_to_string(&file)
@@ -38,9 +39,15 @@ impl Tidy {
                 .to_string();
             problems.extend(check_source(&rel, &text));
         }
-        problems.extend(check_twin(&root)?);
-        problems.extend(check_dependency_edges(sh)?);
+        let metadata = cargo_metadata::MetadataCommand::new()
+            .current_dir(&root)
+            .no_deps()
+            .exec()
+            .context("`cargo metadata` failed")?;
+        problems.extend(check_dependency_edges(&metadata));
+        problems.extend(check_versions(&metadata, &root)?);
         problems.extend(check_workflows(&root.join(".github/workflows"))?);
+        problems.extend(check_workflows(&root.join("template/.github/workflows"))?);
         if problems.is_empty() {
             return Ok(());
         }
@@ -143,8 +150,9 @@ fn check_source(rel: &str, text: &str) -> Vec<String> {
 }
 
 /// The variables `cargo generate` substitutes (see cargo-generate.toml).
-const TEMPLATE_VARIABLES: [&str; 5] = [
+const TEMPLATE_VARIABLES: [&str; 6] = [
     "project-name",
+    "toolkit_git",
     "crate_name",
     "summary",
     "description",
@@ -189,115 +197,109 @@ fn source_files(root: &Path) -> anyhow::Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-/// The value of a top-level `key:` line (quotes removed), the way the template twins write it.
-fn top_level_value(yaml: &str, key: &str) -> Option<String> {
-    let prefix = format!("{key}:");
-    let line = yaml.lines().find(|l| l.starts_with(&prefix))?;
-    let value = line[prefix.len()..].trim();
-    let value = value
-        .strip_prefix('"')
-        .and_then(|v| v.strip_suffix('"'))
-        .unwrap_or(value);
-    Some(value.to_owned())
-}
-
-/// The charm name in a `charmcraft.yaml` text.
-pub fn charm_name(yaml: &str) -> Option<String> {
-    top_level_value(yaml, "name")
-}
-
-/// Renders `charmcraft.yaml.template` with the values `charmcraft.yaml` holds and compares.
-fn check_twin(root: &Path) -> anyhow::Result<Vec<String>> {
-    let twin = root.join("charmcraft.yaml.template");
-    if !twin.exists() {
-        return Ok(Vec::new());
-    }
-    let concrete = fs::read_to_string(root.join("charmcraft.yaml"))?;
-    let template = fs::read_to_string(&twin)?;
-    let description = concrete
-        .lines()
-        .skip_while(|l| !l.starts_with("description:"))
-        .nth(1)
-        .map(|l| l.trim().to_owned())
-        .unwrap_or_default();
-    let values = [
-        ("project-name", charm_name(&concrete).unwrap_or_default()),
-        (
-            "summary",
-            top_level_value(&concrete, "summary").unwrap_or_default(),
-        ),
-        ("description", description),
-    ];
-    let mut rendered = template;
-    for (name, value) in &values {
-        rendered = rendered.replace(
-            &format!("{}{name}{}", concat!("{", "{"), concat!("}", "}")),
-            value,
-        );
-    }
-    if rendered == concrete {
-        return Ok(Vec::new());
-    }
-    let line = rendered
-        .lines()
-        .zip(concrete.lines())
-        .position(|(a, b)| a != b)
-        .map_or_else(
-            || rendered.lines().count().min(concrete.lines().count()) + 1,
-            |i| i + 1,
-        );
-    Ok(vec![format!(
-        "charmcraft.yaml.template:{line}: differs from charmcraft.yaml once rendered; make the same change in both (`cargo xtask sync` updates the generated sections of both)"
-    )])
-}
-
 /// Which workspace crates each workspace crate may depend on (normal dependencies).
-const ALLOWED_EDGES: [(&str, &[&str]); 7] = [
-    ("ops", &[]),
-    ("echo-charm", &["ops"]),
-    ("charm", &["ops"]),
-    ("juju", &[]),
-    ("juju-local", &["ops"]),
-    ("tests", &["juju"]),
-    ("xtask", &[]),
+const ALLOWED_EDGES: [(&str, &[&str]); 8] = [
+    ("juju-ops", &[]),
+    ("juju-client", &[]),
+    ("juju-local", &["juju-ops"]),
+    ("juju-xtask", &["juju-client", "juju-local"]),
+    ("snapshot-demo", &["juju-ops"]),
+    ("echo-charm", &["juju-ops"]),
+    ("tests", &["juju-client"]),
+    ("xtask", &["juju-xtask"]),
 ];
 
-fn check_dependency_edges(sh: &Shell) -> anyhow::Result<Vec<String>> {
-    let cargo = cargo();
-    let json = cmd!(
-        sh,
-        "{cargo} metadata --format-version 1 --no-deps --offline"
-    )
-    .quiet()
-    .read()?;
-    let metadata: Value = serde_json::from_str(&json).context("cannot parse `cargo metadata`")?;
-    let packages = metadata["packages"].as_array().cloned().unwrap_or_default();
-    let members: Vec<String> = packages
-        .iter()
-        .filter_map(|p| p["name"].as_str().map(str::to_owned))
-        .collect();
+fn check_dependency_edges(metadata: &Metadata) -> Vec<String> {
+    let packages = metadata.workspace_packages();
+    let members: Vec<&str> = packages.iter().map(|p| p.name.as_str()).collect();
     let mut problems = Vec::new();
     for package in &packages {
-        let name = package["name"].as_str().unwrap_or_default();
-        let allowed = ALLOWED_EDGES
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, a)| *a);
-        let Some(allowed) = allowed else {
+        let name = package.name.as_str();
+        let Some((_, allowed)) = ALLOWED_EDGES.iter().find(|(n, _)| *n == name) else {
             problems.push(format!(
                 "crate `{name}` has no entry in tidy's ALLOWED_EDGES: add one"
             ));
             continue;
         };
-        for dep in package["dependencies"].as_array().into_iter().flatten() {
-            let dep_name = dep["name"].as_str().unwrap_or_default();
-            let normal = dep["kind"].is_null();
-            if normal && members.iter().any(|m| m == dep_name) && !allowed.contains(&dep_name) {
+        for dep in &package.dependencies {
+            let normal = dep.kind == DependencyKind::Normal;
+            let dep_name = dep.name.as_str();
+            if normal && members.contains(&dep_name) && !allowed.contains(&dep_name) {
                 problems.push(format!(
                     "crate `{name}` depends on `{dep_name}`; allowed: {allowed:?} (see ARCHITECTURE.md)"
                 ));
             }
         }
+    }
+    problems
+}
+
+/// The toolkit's one version: the crates under `crates/` carry it and pin each other at it, the
+/// template takes the toolkit at its tag from the canonical repository, and the CHANGELOG has
+/// a section for it.
+fn check_versions(metadata: &Metadata, root: &Path) -> anyhow::Result<Vec<String>> {
+    let mut problems = Vec::new();
+    let toolkit: Vec<_> = metadata
+        .workspace_packages()
+        .into_iter()
+        .filter(|p| p.manifest_path.starts_with(root.join("crates")))
+        .collect();
+    let Some(version) = toolkit
+        .iter()
+        .find(|p| p.name.as_str() == "juju-ops")
+        .map(|p| p.version.to_string())
+    else {
+        return Ok(vec!["no juju-ops crate under crates/".into()]);
+    };
+    let repository = toolkit
+        .iter()
+        .find_map(|p| p.repository.clone())
+        .unwrap_or_default();
+    for package in &toolkit {
+        if package.version.to_string() != version {
+            problems.push(format!(
+                "crates/{}: version {} differs from the toolkit's {version} (use `version.workspace = true`)",
+                package.name, package.version
+            ));
+        }
+        if package.publish.as_ref().is_some_and(Vec::is_empty) {
+            problems.push(format!(
+                "crates/{}: a toolkit crate must be publishable",
+                package.name
+            ));
+        }
+        for dep in &package.dependencies {
+            let sibling = toolkit.iter().any(|p| p.name.as_str() == dep.name.as_str());
+            if sibling && dep.req.to_string() != format!("={version}") {
+                problems.push(format!(
+                    "crates/{}: depends on {} at `{}`; siblings are pinned at `={version}` in the root Cargo.toml",
+                    package.name, dep.name, dep.req
+                ));
+            }
+        }
+    }
+    let template = fs::read_to_string(root.join("template/Cargo.toml.template"))?;
+    let tag = format!("tag = \"v{version}\"");
+    let toolkit_lines: Vec<&str> = template.lines().filter(|l| l.contains("git = ")).collect();
+    if toolkit_lines.is_empty() || toolkit_lines.iter().any(|l| !l.contains(&tag)) {
+        problems.push(format!(
+            "template/Cargo.toml.template: every toolkit dependency must say `{tag}` (the toolkit's version is {version})"
+        ));
+    }
+    let hook = fs::read_to_string(root.join("template/hooks/pre.rhai"))?;
+    if repository.is_empty() || !hook.contains(&format!("\"{repository}\"")) {
+        problems.push(format!(
+            "template/hooks/pre.rhai: the default toolkit_git must be the crates' repository {repository:?}"
+        ));
+    }
+    let changelog = fs::read_to_string(root.join("CHANGELOG.md")).unwrap_or_default();
+    if !changelog
+        .lines()
+        .any(|l| l.starts_with(&format!("## [{version}]")))
+    {
+        problems.push(format!(
+            "CHANGELOG.md: no `## [{version}]` section for the toolkit's version"
+        ));
     }
     Ok(problems)
 }
@@ -325,7 +327,7 @@ mod tests {
     #[test]
     fn tidy() {
         let sh = Shell::new().unwrap();
-        sh.change_dir(project_root());
+        sh.change_dir(&project().unwrap().root);
         if let Err(e) = (Tidy {}).run(&sh) {
             panic!("{e:#}\n\nFix the files above; `cargo xtask tidy` re-runs this check.");
         }

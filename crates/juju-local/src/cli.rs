@@ -1,4 +1,4 @@
-//! The `juju` commands: models, deploy, status, run, exec, show-task, debug-log, config.
+//! The `juju` commands: models, deploy, refresh, status, run, exec, show-task, debug-log, config.
 //! Output shapes and exit codes follow Juju 3.6 (`cmd/juju/action` in Juju).
 
 use std::fs;
@@ -46,6 +46,7 @@ Commands:
   destroy-model NAME              remove a model and everything in it
   models, switch NAME             list models, choose the current one
   deploy CHARM.charm [APP]        unpack a local charm and run install, leader-elected, config-changed, start
+  refresh APP --path FILE.charm   replace an application's charm with a local one and run upgrade-charm, config-changed
   status                          applications and units (--format json)
   run UNIT ACTION [k=v ...]       run an action (--params FILE, --format json, --string-args)
   show-task ID                    a finished task
@@ -75,6 +76,7 @@ pub fn main(command: &str, args: &[String]) -> Result<Output> {
             Ok(Output::default())
         }
         "deploy" => deploy(&home, args),
+        "refresh" => refresh(&home, args),
         "status" => status(&home, args),
         "run" => run(&home, args),
         "show-task" => show_task(&home, args),
@@ -344,6 +346,7 @@ fn deploy_units(
         let app = AppRecord {
             name: app_name.clone(),
             charm: info.name.clone(),
+            revision: 0,
             units: (0..units).collect(),
             config: config.clone(),
             leader_settings: Map::new(),
@@ -399,6 +402,163 @@ fn deploy_units(
         stderr,
         ..Output::default()
     })
+}
+
+/// `juju refresh APP --path CHARM.charm`, as Juju does it for a local charm: the archive is
+/// unpacked and read before anything changes, its charm name must be the application's, the
+/// revision goes up by one, and every unit gets the new charm tree and runs `upgrade-charm` then
+/// `config-changed`. Charmhub refreshes (`--switch`, `--channel`, `--revision`) are refused.
+fn refresh(home: &Home, args: &[String]) -> Result<Output> {
+    let a = Args::parse(
+        args,
+        &[
+            MODEL,
+            (&["path"], true),
+            (&["switch"], true),
+            (&["channel"], true),
+            (&["revision"], true),
+        ],
+    )?;
+    for flag in ["switch", "channel", "revision"] {
+        if a.get(flag).is_some() {
+            return Err(run_error(format!(
+                "--{flag} is not supported: juju-local refreshes from local .charm files only (--path; no Charmhub here)"
+            )));
+        }
+    }
+    let [app_name] = a.positional.as_slice() else {
+        return Err(usage("refresh needs one application name"));
+    };
+    let Some(charm_path) = a.get("path") else {
+        return Err(usage(
+            "refresh needs --path CHARM.charm: juju-local refreshes from local .charm files only (no Charmhub here)",
+        ));
+    };
+    let model = home.resolve_model(a.get("model"))?;
+    model.app(app_name)?;
+    let charm_path = Path::new(charm_path);
+    if !charm_path.exists() {
+        return Err(run_error(format!(
+            "no charm found at {:?}",
+            charm_path.display().to_string()
+        )));
+    }
+    if !charm_path.is_file() {
+        return Err(run_error(format!(
+            "cannot refresh \"{app_name}\" from {:?}: juju-local refreshes from local .charm files only (no Charmhub here)",
+            charm_path.display().to_string()
+        )));
+    }
+    // Unpack once into a staging directory to validate the archive before touching the model.
+    let staging = model.dir.join(format!(".refresh-{}", state::unique_hex(8)));
+    charm::unpack(charm_path, &staging)?;
+    let result = charm::read_info(&staging)
+        .and_then(|info| refresh_units(&model, app_name, &info, &staging));
+    let _ = fs::remove_dir_all(&staging);
+    result
+}
+
+fn refresh_units(
+    model: &Model,
+    app_name: &str,
+    info: &CharmInfo,
+    staging: &Path,
+) -> Result<Output> {
+    let app = model.locked(|| {
+        let mut app = model.app(app_name)?;
+        if info.name != app.charm {
+            return Err(run_error(format!(
+                "cannot refresh \"{}\" to \"{}\"",
+                app.charm, info.name
+            )));
+        }
+        app.revision = app.revision.saturating_add(1);
+        // Juju keeps the settings the new charm still defines with a value of the right type.
+        app.config.retain(|name, value| {
+            info.options
+                .get(name)
+                .is_some_and(|option| fits_option(option, value))
+        });
+        model.save_app(&app)?;
+        Ok(app)
+    })?;
+    let mut stderr = format!(
+        "Added local charm \"{}\", revision {}, to the model\n",
+        info.name, app.revision
+    );
+    for number in app.units.clone() {
+        let unit_dir = model.unit_dir(app_name, number);
+        let _lock = state::lock(&unit_dir.join("unit.lock"))?;
+        replace_charm(&unit_dir, staging).map_err(|e| {
+            run_error(format!(
+                "cannot refresh unit {app_name}/{number}: {}",
+                e.message
+            ))
+        })?;
+        for hook in ["upgrade-charm", "config-changed"] {
+            if !run_hook(model, &app, info, number, hook)? {
+                stderr.push_str(&format!(
+                    "unit {app_name}/{number}: hook failed: \"{hook}\"\n"
+                ));
+                break;
+            }
+        }
+    }
+    Ok(Output {
+        stderr,
+        ..Output::default()
+    })
+}
+
+/// Whether a set config value still fits the option of that name (Juju's `FilterSettings`).
+fn fits_option(option: &Value, value: &Value) -> bool {
+    match option
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or("string")
+    {
+        "int" => value.is_i64() || value.is_u64(),
+        "float" => value.is_number(),
+        "boolean" => value.is_boolean(),
+        _ => value.is_string(),
+    }
+}
+
+/// Replaces a unit's `charm/` with a copy of `tree` (the caller holds the unit lock). The copy
+/// is made in a sibling directory and renamed in, so `charm/` is never a partial copy; a copy
+/// that fails leaves the old charm as it was.
+fn replace_charm(unit_dir: &Path, tree: &Path) -> Result<()> {
+    // Leftovers of a refresh killed mid-way (nobody else swaps charms while we hold the lock).
+    for entry in fs::read_dir(unit_dir)?.filter_map(std::result::Result::ok) {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with(".charm.new-") || name.starts_with(".charm.old-") {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+    let suffix = state::unique_hex(8);
+    let fresh = unit_dir.join(format!(".charm.new-{suffix}"));
+    let old = unit_dir.join(format!(".charm.old-{suffix}"));
+    let current = unit_dir.join("charm");
+    if let Err(e) = copy_tree(tree, &fresh) {
+        let _ = fs::remove_dir_all(&fresh);
+        return Err(e);
+    }
+    match fs::rename(&current, &old) {
+        Ok(()) => {}
+        // A refresh killed between the two renames left no charm: put the new one in.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => {
+            let _ = fs::remove_dir_all(&fresh);
+            return Err(e.into());
+        }
+    }
+    if let Err(e) = fs::rename(&fresh, &current) {
+        let _ = fs::rename(&old, &current);
+        let _ = fs::remove_dir_all(&fresh);
+        return Err(e.into());
+    }
+    let _ = fs::remove_dir_all(&old);
+    Ok(())
 }
 
 fn copy_tree(from: &Path, to: &Path) -> Result<()> {
@@ -467,7 +627,7 @@ fn status(home: &Home, args: &[String]) -> Result<Output> {
             "charm": app.charm,
             "charm-name": app.charm,
             "charm-origin": "local",
-            "charm-rev": 0,
+            "charm-rev": app.revision,
             "exposed": false,
             "base": {"name": "ubuntu", "channel": "24.04"},
             "application-status": app_status,

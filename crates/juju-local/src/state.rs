@@ -7,7 +7,7 @@
 //! $JUJU_LOCAL_HOME/models/<model>/model.json             name, uuid, next task id
 //! $JUJU_LOCAL_HOME/models/<model>/model.lock             serialises id allocation and app changes
 //! $JUJU_LOCAL_HOME/models/<model>/tasks/<id>.json        actions and exec results
-//! $JUJU_LOCAL_HOME/models/<model>/apps/<app>/app.json    charm, config, leader settings
+//! $JUJU_LOCAL_HOME/models/<model>/apps/<app>/app.json    charm, revision, config, leader settings
 //! $JUJU_LOCAL_HOME/models/<model>/apps/<app>/<n>/        one unit: unit.json, unit.lock, log, charm/
 //! ```
 
@@ -218,6 +218,10 @@ impl Model {
 pub struct AppRecord {
     pub name: String,
     pub charm: String,
+    /// The local charm's revision: 0 at deploy, one more at each `refresh` (as Juju numbers
+    /// local charms). Records written before refresh existed have none, and read as 0.
+    #[serde(default)]
+    pub revision: u32,
     pub units: Vec<u32>,
     /// Config values set with `deploy --config` or `config app k=v` (defaults come from the charm).
     pub config: Map<String, Value>,

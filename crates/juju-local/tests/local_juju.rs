@@ -1,6 +1,7 @@
 //! The local Juju end to end: the binary as `juju` CLI and hook tools, against small test charms
 //! (shell `dispatch` scripts), the Rust example charm's behaviour rows of the contract's outcome
-//! table, archive rejections, concurrency, a killed command, and a Python `ops` charm.
+//! table, archive rejections, concurrency, a killed command, `refresh` to a new charm, and a
+//! Python `ops` charm.
 
 use std::fs;
 use std::io::Write;
@@ -629,6 +630,268 @@ fn config_changes_run_config_changed_and_show_in_config() {
         String::from_utf8_lossy(&out.stderr).contains("option \"fail-install\" expected boolean"),
         "{out:?}"
     );
+}
+
+/// The test charm's next version: the same name, a `colour` option instead of `greeting`, a
+/// `which` action, and a dispatch that records each hook in `hooks` beside the charm and fails
+/// `upgrade-charm` when the archive holds a `fail-upgrade` file.
+const CONFIG_V2: &[u8] = b"options:\n  fail-install: {type: boolean, default: false}\n  colour: {type: string, default: blue}\n";
+const ACTIONS_V2: &[u8] = b"which: {}\nok: {}\n";
+const DISPATCH_V2: &[u8] = br#"#!/bin/sh
+case "$JUJU_DISPATCH_PATH" in
+hooks/*)
+  echo "${JUJU_DISPATCH_PATH#hooks/}" >> "$CHARM_DIR/../hooks"
+  [ "$JUJU_DISPATCH_PATH" = hooks/upgrade-charm ] && [ -e "$CHARM_DIR/fail-upgrade" ] && exit 1
+  status-set active "v2 colour $(config-get colour)" ;;
+actions/which) action-set version=2 colour="$(config-get colour)" ;;
+actions/ok) action-set v2=yes ;;
+esac
+"#;
+
+/// The version-2 test charm at `dir/name`, under the charm name `charm`, with `extra` entries.
+fn test_charm_v2(dir: &Path, name: &str, charm: &str, extra: &[Entry<'_>]) -> PathBuf {
+    let path = dir.join(name);
+    let metadata = format!("name: {charm}\nsummary: s\ndescription: d\n");
+    let mut entries: Vec<Entry<'_>> = vec![
+        ("metadata.yaml", metadata.as_bytes(), 0o644),
+        ("actions.yaml", ACTIONS_V2, 0o644),
+        ("config.yaml", CONFIG_V2, 0o644),
+        ("dispatch", DISPATCH_V2, 0o755),
+    ];
+    entries.extend_from_slice(extra);
+    zip_charm(&path, &entries);
+    path
+}
+
+impl Juju {
+    fn refresh(&self, charm: &Path) -> Output {
+        self.cmd(&[
+            "refresh",
+            "app",
+            "--path",
+            charm.to_str().unwrap(),
+            "-m",
+            "m",
+        ])
+    }
+
+    fn charm_rev(&self) -> Value {
+        self.status()["applications"]["app"]["charm-rev"].clone()
+    }
+
+    /// What is left in the model and unit directories besides the state itself.
+    fn leftovers(&self) -> Vec<String> {
+        let mut names = Vec::new();
+        for dir in ["models/m", "models/m/apps/app/0"] {
+            for entry in fs::read_dir(self.path(dir)).unwrap() {
+                let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+                if name.starts_with(".refresh-") || name.starts_with(".charm.") {
+                    names.push(name);
+                }
+            }
+        }
+        names
+    }
+}
+
+#[test]
+fn refresh_swaps_the_charm_runs_upgrade_charm_then_config_changed_and_bumps_the_revision() {
+    let juju = deployed();
+    assert_eq!(juju.charm_rev(), 0);
+    let set = juju.cmd(&["config", "app", "greeting=hello", "-m", "m"]);
+    assert!(set.status.success(), "{set:?}");
+    let (task, _, _) = juju.run(&["which"]);
+    assert_eq!(task, Value::Null, "no `which` action before the refresh");
+
+    let v2 = test_charm_v2(juju.home.path(), "v2.charm", "test-charm", &[]);
+    let out = juju.refresh(&v2);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "Added local charm \"test-charm\", revision 1, to the model\n"
+    );
+    assert!(out.stdout.is_empty(), "{out:?}");
+    assert_eq!(
+        fs::read_to_string(juju.path("models/m/apps/app/0/hooks")).unwrap(),
+        "upgrade-charm\nconfig-changed\n"
+    );
+    assert_eq!(juju.charm_rev(), 1);
+    let unit = &juju.status()["applications"]["app"]["units"]["app/0"];
+    assert_eq!(unit["workload-status"]["message"], "v2 colour blue");
+    assert_eq!(unit["juju-status"]["current"], "idle");
+
+    // The new charm's actions, config and dispatch.
+    let (task, stderr, code) = juju.run(&["which"]);
+    assert_eq!(
+        (task["status"].as_str(), code),
+        (Some("completed"), 0),
+        "{stderr}"
+    );
+    assert_eq!(task["results"]["version"], "2");
+    assert_eq!(task["results"]["colour"], "blue");
+    let out = juju.cmd(&[
+        "exec",
+        "-m",
+        "m",
+        "--unit",
+        "app/0",
+        "--format",
+        "json",
+        "--",
+        "cat dispatch",
+    ]);
+    let stdout =
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()["app/0"]["results"]["stdout"].clone();
+    assert_eq!(stdout, String::from_utf8_lossy(DISPATCH_V2).into_owned());
+    let shown: Value = serde_json::from_slice(
+        &juju
+            .cmd(&["config", "app", "-m", "m", "--format", "json"])
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(shown["settings"].get("greeting"), None, "{shown}");
+    assert_eq!(shown["settings"]["colour"]["value"], "blue");
+    assert_eq!(shown["settings"]["colour"]["source"], "default");
+
+    // Again: the revision keeps counting, and nothing is left behind.
+    let out = juju.refresh(&v2);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("revision 2, to the model"),
+        "{out:?}"
+    );
+    assert_eq!(juju.charm_rev(), 2);
+    assert_eq!(juju.leftovers(), Vec::<String>::new());
+
+    // Back to the first charm: `greeting` was dropped with v2, so it is the default again.
+    let out = juju.refresh(&test_charm(juju.home.path()));
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(juju.charm_rev(), 3);
+    let shown: Value = serde_json::from_slice(
+        &juju
+            .cmd(&["config", "app", "-m", "m", "--format", "json"])
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(shown["settings"]["greeting"]["value"], "hi", "{shown}");
+    assert_eq!(shown["settings"]["greeting"]["source"], "default");
+}
+
+#[test]
+fn refresh_reaches_every_unit_and_a_failing_upgrade_hook_stops_that_unit() {
+    let juju = Juju::new();
+    let charm = test_charm(juju.home.path());
+    let out = juju.cmd(&[
+        "deploy",
+        charm.to_str().unwrap(),
+        "app",
+        "-m",
+        "m",
+        "-n",
+        "2",
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    let failing = test_charm_v2(
+        juju.home.path(),
+        "failing.charm",
+        "test-charm",
+        &[("fail-upgrade", b"", 0o644)],
+    );
+    let out = juju.refresh(&failing);
+    assert!(out.status.success(), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for n in 0..2 {
+        assert!(
+            stderr.contains(&format!("unit app/{n}: hook failed: \"upgrade-charm\"\n")),
+            "{stderr}"
+        );
+        assert_eq!(
+            fs::read_to_string(juju.path(&format!("models/m/apps/app/{n}/hooks"))).unwrap(),
+            "upgrade-charm\n",
+            "config-changed does not run after a failed upgrade-charm"
+        );
+        let unit = &juju.status()["applications"]["app"]["units"][format!("app/{n}")];
+        assert_eq!(
+            unit["workload-status"]["message"],
+            "hook failed: \"upgrade-charm\""
+        );
+    }
+    assert_eq!(juju.charm_rev(), 1);
+}
+
+#[test]
+fn refresh_refusals_leave_the_deployed_charm_in_place_and_working() {
+    let juju = deployed();
+    let dir = juju.home.path();
+    let v2 = test_charm_v2(dir, "v2.charm", "test-charm", &[]);
+    let v2 = v2.to_str().unwrap();
+    let stderr = |out: &Output| String::from_utf8_lossy(&out.stderr).into_owned();
+
+    let out = juju.cmd(&["refresh", "nope", "--path", "x.charm", "-m", "m"]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert_eq!(stderr(&out), "ERROR application \"nope\" not found\n");
+
+    let other = test_charm_v2(dir, "other.charm", "other-charm", &[]);
+    let out = juju.refresh(&other);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert_eq!(
+        stderr(&out),
+        "ERROR cannot refresh \"test-charm\" to \"other-charm\"\n"
+    );
+
+    let out = juju.cmd(&["refresh", "app", "-m", "m"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(stderr(&out).contains("refresh needs --path"), "{out:?}");
+    let out = juju.cmd(&["refresh", "--path", v2, "-m", "m"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+
+    for flag in ["--switch", "--channel", "--revision"] {
+        let out = juju.cmd(&["refresh", "app", flag, "x", "--path", v2, "-m", "m"]);
+        assert_eq!(out.status.code(), Some(1), "{flag}: {out:?}");
+        assert!(
+            stderr(&out).starts_with(&format!(
+                "ERROR {flag} is not supported: juju-local refreshes from local .charm files only"
+            )),
+            "{flag}: {out:?}"
+        );
+    }
+
+    let out = juju.cmd(&["refresh", "app", "--path", "missing.charm", "-m", "m"]);
+    assert_eq!(stderr(&out), "ERROR no charm found at \"missing.charm\"\n");
+
+    let corrupt = dir.join("corrupt.charm");
+    fs::write(&corrupt, b"PK\x03\x04 not really a zip").unwrap();
+    let out = juju.refresh(&corrupt);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(stderr(&out).contains("invalid charm archive"), "{out:?}");
+    let escaping = dir.join("escaping.charm");
+    zip_charm(
+        &escaping,
+        &[("metadata.yaml", METADATA, 0o644), ("../evil", b"x", 0o644)],
+    );
+    let out = juju.refresh(&escaping);
+    assert!(
+        stderr(&out).contains("escapes the charm directory"),
+        "{out:?}"
+    );
+    let bad_metadata = dir.join("bad-metadata.charm");
+    zip_charm(
+        &bad_metadata,
+        &[("metadata.yaml", b"name: test-charm\n", 0o644)],
+    );
+    let out = juju.refresh(&bad_metadata);
+    assert!(stderr(&out).contains("metadata: summary"), "{out:?}");
+
+    // Nothing changed: revision, charm, hooks, settings; the old dispatch still answers.
+    assert_eq!(juju.charm_rev(), 0);
+    assert!(!juju.path("models/m/apps/app/0/hooks").exists());
+    assert_eq!(juju.leftovers(), Vec::<String>::new());
+    let (task, stderr, code) = juju.run(&["ok"]);
+    assert_eq!(
+        (task["status"].as_str(), code),
+        (Some("completed"), 0),
+        "{stderr}"
+    );
+    assert_eq!(task["results"]["c"], "2");
 }
 
 #[test]

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use xshell::{Shell, cmd};
 
-use crate::util::project_root;
+use juju_xtask::project::project;
 
 /// The Python packages the Python charms ship in their venv.
 const CHARM_PACKAGES: [&str; 2] = ["ops", "pydantic"];
@@ -18,8 +18,8 @@ const CHARM_PACKAGES: [&str; 2] = ["ops", "pydantic"];
 pub const ECHO_PARAMS: usize = 100;
 
 /// `bench/<name>`.
-pub fn source(name: &str) -> PathBuf {
-    project_root().join("bench").join(name)
+pub fn source(name: &str) -> anyhow::Result<PathBuf> {
+    Ok(project()?.root.join("bench").join(name))
 }
 
 /// The venv the Python charms ship (`pip install --target`), built once under `dir`.
@@ -111,8 +111,8 @@ pub fn echo_actions_yaml() -> String {
 /// Builds the Rust echo charm for `target` and packs it with `actions.yaml`.
 pub fn pack_rust_echo(sh: &Shell, target: &str, out: &Path) -> anyhow::Result<()> {
     // The same flags as `cargo xtask pack`, so the two builds share their dependencies.
-    let remap = crate::pack::path_remap_config(target);
-    let binary = crate::util::cargo_executable(
+    let remap = juju_xtask::pack::path_remap_config(target)?;
+    let binary = juju_xtask::util::cargo_executable(
         sh,
         &[
             "build",
@@ -136,8 +136,8 @@ pub fn pack_rust_echo(sh: &Shell, target: &str, out: &Path) -> anyhow::Result<()
         ),
         ("actions.yaml".to_owned(), echo_actions_yaml()),
     ];
-    let mtime = crate::pack::zip_time_from_env()?;
-    crate::pack::write_charm(out, &fs::read(&binary)?, &files, mtime)
+    let mtime = juju_xtask::pack::zip_time_from_env()?;
+    juju_xtask::pack::write_charm(out, &fs::read(&binary)?, &files, mtime)
 }
 
 /// A deterministic, CSV-like data set of `bytes` bytes that compresses about as well as real

@@ -1,0 +1,385 @@
+//! The client against a scripted fake `juju`: argv recorded, replies replayed in order.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use juju_client::{DeployOptions, Error, Juju, WaitOptions, all_active};
+use serde_json::json;
+
+/// A fake `juju` that logs each argv line and answers with the next scripted reply.
+struct Fake {
+    dir: tempfile::TempDir,
+}
+
+impl Fake {
+    fn new() -> Fake {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().display().to_string();
+        let script = format!(
+            r#"#!/bin/sh
+d='{d}'
+n=$(cat "$d/count" 2>/dev/null || echo 0); n=$((n+1)); echo $n > "$d/count"
+echo "$*" >> "$d/argv"
+prev=""
+for a in "$@"; do [ "$prev" = "--params" ] && cp "$a" "$d/params-$n"; prev="$a"; done
+r="$d/reply-$n"; [ -d "$r" ] || r="$d/reply-default"
+[ -f "$r/stdout" ] && cat "$r/stdout"
+[ -f "$r/stderr" ] && cat "$r/stderr" >&2
+exit $(cat "$r/code" 2>/dev/null || echo 0)
+"#
+        );
+        let path = dir.path().join("juju");
+        fs::write(&path, script).unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+        Fake { dir }
+    }
+
+    /// Scripts reply `n` (1-based call number; 0 = every call without its own reply).
+    fn reply(&self, n: usize, stdout: &str, stderr: &str, code: i32) -> &Fake {
+        let name = if n == 0 {
+            "reply-default".to_owned()
+        } else {
+            format!("reply-{n}")
+        };
+        let r = self.dir.path().join(name);
+        fs::create_dir_all(&r).unwrap();
+        fs::write(r.join("stdout"), stdout).unwrap();
+        fs::write(r.join("stderr"), stderr).unwrap();
+        fs::write(r.join("code"), code.to_string()).unwrap();
+        self
+    }
+
+    fn juju(&self) -> Juju {
+        Juju::new(self.path()).with_model("m")
+    }
+
+    fn path(&self) -> PathBuf {
+        self.dir.path().join("juju")
+    }
+
+    fn argv(&self) -> Vec<String> {
+        fs::read_to_string(self.dir.path().join("argv"))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    fn file(&self, name: &str) -> String {
+        fs::read_to_string(self.dir.path().join(name)).unwrap()
+    }
+}
+
+/// jubilant's own test sample (tests/unit/test_run.py).
+const SUCCESS: &str = r#"{"mysql/0": {"id": "42", "log": ["2025-03-01 16:23:26 +1300 NZDT Log message"], "results": {"password": "pass", "return-code": 0, "username": "user", "stdout": "OUT", "stderr": "ERR"}, "status": "completed"}}"#;
+
+#[test]
+fn run_parses_the_task_like_jubilant() {
+    let fake = Fake::new();
+    fake.reply(1, SUCCESS, "Running operation 41 with 1 task\n", 0);
+    let task = fake
+        .juju()
+        .run("mysql/0", "get-password", &json!({"a": {"b": 1}}))
+        .unwrap();
+    assert_eq!(task.id, "42");
+    assert_eq!(task.status, "completed");
+    assert_eq!(
+        task.results,
+        json!({"password": "pass", "username": "user"})
+            .as_object()
+            .unwrap()
+            .clone()
+    );
+    assert_eq!(
+        (task.return_code, task.stdout.as_str(), task.stderr.as_str()),
+        (0, "OUT", "ERR")
+    );
+    assert_eq!(task.log_messages(), ["Log message"]);
+    assert!(task.success());
+    let argv = fake.argv();
+    assert!(
+        argv[0].starts_with("run --model m --format json mysql/0 get-password --params "),
+        "{argv:?}"
+    );
+    let params: serde_json::Value = serde_json::from_str(&fake.file("params-1")).unwrap();
+    assert_eq!(params, json!({"a": {"b": 1}}));
+}
+
+#[test]
+fn failed_tasks_are_task_errors_whichever_way_the_cli_reports_them() {
+    let fake = Fake::new();
+    let failed = r#"{"app/0": {"id": "3", "status": "failed", "message": "Failed to generate snapshot: disk full", "results": {"return-code": 0}}}"#;
+    fake.reply(1, failed, "", 0);
+    let crashed = r#"{"app/0": {"id": "4", "status": "failed", "message": "exit status 1", "results": {"return-code": 1, "stderr": "thread 'main' panicked"}}}"#;
+    fake.reply(
+        2,
+        crashed,
+        "ERROR the following task failed:\n - id \"4\" with return code 1\n",
+        1,
+    );
+    let err = fake
+        .juju()
+        .run("app/0", "snapshot", &json!({}))
+        .unwrap_err();
+    let Error::Task(e) = err else { panic!("{err}") };
+    assert_eq!(e.task.message, "Failed to generate snapshot: disk full");
+    assert_eq!(
+        e.to_string(),
+        "task error: Task 3: status \"failed\", return code 0, message \"Failed to generate snapshot: disk full\""
+    );
+    let err = fake
+        .juju()
+        .run("app/0", "snapshot", &json!({}))
+        .unwrap_err();
+    let Error::Task(e) = err else { panic!("{err}") };
+    assert_eq!(
+        (e.task.return_code, e.task.stderr.as_str()),
+        (1, "thread 'main' panicked")
+    );
+    assert!(
+        !fake.argv()[0].contains("--params"),
+        "no params file for empty params"
+    );
+}
+
+#[test]
+fn timeouts_unknown_actions_and_other_cli_errors_are_told_apart() {
+    let fake = Fake::new();
+    fake.reply(
+        1,
+        "",
+        "ERROR timed out waiting for results from: unit app/0\n",
+        1,
+    );
+    fake.reply(
+        2,
+        "",
+        "ERROR action \"nope\" not defined for unit \"app/0\". (not found)\n",
+        1,
+    );
+    fake.reply(3, "", "Operation 7 failed to schedule any tasks:\naction \"nope\" not defined on unit \"app/0\"\n", 0);
+    fake.reply(4, "", "ERROR model \"m\" not found\n", 1);
+    fake.reply(5, "not json", "", 0);
+    let juju = fake.juju().with_run_wait(Duration::from_secs(30));
+    assert!(matches!(
+        juju.run("app/0", "a", &json!({})),
+        Err(Error::Timeout { .. })
+    ));
+    let err = juju.run("app/0", "nope", &json!({})).unwrap_err();
+    assert!(matches!(err, Error::NotScheduled { .. }), "{err}");
+    let err = juju.run("app/0", "nope", &json!({})).unwrap_err();
+    assert!(
+        err.to_string().contains("failed to schedule any tasks"),
+        "{err}"
+    );
+    let err = juju.run("app/0", "a", &json!({})).unwrap_err();
+    let Error::Cli(cli) = err else {
+        panic!("{err}")
+    };
+    assert_eq!(cli.code, Some(1));
+    assert!(
+        cli.argv.iter().any(|a| a == "--wait") && cli.argv.iter().any(|a| a == "30s"),
+        "{:?}",
+        cli.argv
+    );
+    assert!(
+        cli.to_string().contains("ERROR model \"m\" not found"),
+        "{cli}"
+    );
+    assert!(matches!(
+        juju.run("app/0", "a", &json!({})),
+        Err(Error::Parse { .. })
+    ));
+    assert!(matches!(
+        juju.run("app/0", "a", &json!([1])),
+        Err(Error::Io(_))
+    ));
+}
+
+const STATUS_WAITING: &str = r#"{"model": {"name": "m", "version": "3.6.7"}, "applications": {"db": {"charm": "db", "application-status": {"current": "waiting"}, "units": {"db/0": {"workload-status": {"current": "maintenance", "message": "installing"}, "juju-status": {"current": "executing"}, "leader": true}}}}}"#;
+const STATUS_ACTIVE: &str = r#"{"model": {"name": "m"}, "machines": {}, "applications": {"db": {"charm": "db", "units": {"db/0": {"workload-status": {"current": "active", "message": "ready"}, "juju-status": {"current": "idle"}, "leader": true}}}}}"#;
+const STATUS_ERROR: &str = r#"{"model": {"name": "m"}, "applications": {"db": {"units": {"db/0": {"workload-status": {"current": "error", "message": "hook failed: \"install\""}, "juju-status": {"current": "idle"}}}}}}"#;
+
+fn quick() -> WaitOptions {
+    WaitOptions {
+        timeout: Duration::from_secs(5),
+        delay: Duration::from_millis(1),
+        ..WaitOptions::default()
+    }
+}
+
+#[test]
+fn status_parses_and_wait_needs_consecutive_successes() {
+    let fake = Fake::new();
+    fake.reply(1, STATUS_WAITING, "", 0)
+        .reply(2, STATUS_ACTIVE, "", 0)
+        .reply(3, STATUS_WAITING, "", 0)
+        .reply(0, STATUS_ACTIVE, "", 0);
+    let juju = fake.juju();
+    let status = juju.status().unwrap();
+    assert_eq!(status.model.version, "3.6.7");
+    assert_eq!(
+        status.applications["db"].units["db/0"]
+            .workload_status
+            .message,
+        "installing"
+    );
+    assert!(!all_active(&status, &["db"]));
+    let status = juju.wait(|s| all_active(s, &["db"]), &quick()).unwrap();
+    assert!(all_active(&status, &["db"]));
+    // Calls 2 (active), 3 (not), then 4, 5, 6 active: three in a row.
+    assert_eq!(fake.argv().len(), 6);
+    assert!(
+        fake.argv()
+            .iter()
+            .all(|a| a == "status --model m --format json")
+    );
+}
+
+#[test]
+fn wait_stops_on_error_and_on_timeout_with_the_last_status() {
+    let fake = Fake::new();
+    fake.reply(0, STATUS_ERROR, "", 0);
+    let err = fake
+        .juju()
+        .wait(|s| all_active(s, &["db"]), &quick())
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("db/0 error/idle \"hook failed: \\\"install\\\"\""),
+        "{err}"
+    );
+    let fake = Fake::new();
+    fake.reply(0, STATUS_WAITING, "", 0);
+    let options = WaitOptions {
+        timeout: Duration::from_millis(30),
+        delay: Duration::from_millis(5),
+        ..WaitOptions::default()
+    };
+    let err = fake
+        .juju()
+        .wait(|s| all_active(s, &["db"]), &options)
+        .unwrap_err();
+    let Error::Wait { reason, status } = err else {
+        panic!()
+    };
+    assert!(reason.starts_with("timed out after 30ms"), "{reason}");
+    assert!(status.is_some());
+}
+
+#[test]
+fn model_deploy_exec_and_config_commands() {
+    let fake = Fake::new();
+    fake.reply(0, "", "", 0);
+    fake.reply(4, r#"{"db/0": {"id": "9", "results": {"return-code": 0, "stdout": "hello\n"}, "status": "completed", "unit": "db/0"}}"#, "", 0);
+    fake.reply(5, r#"{"db/0": {"id": "10", "results": {"return-code": 2, "stderr": "no such file\n"}, "status": "completed"}}"#, "ERROR the following task failed:\n", 1);
+    fake.reply(6, r#"{"application": "db", "settings": {"level": {"value": 5, "default": 5}, "name": {"default": ""}}}"#, "", 0);
+    {
+        let temp = Juju::new(fake.path()).temp_model("itest").unwrap();
+        temp.deploy(
+            Path::new("/x/db.charm"),
+            Some("db"),
+            &DeployOptions {
+                num_units: Some(2),
+                config: vec![("level".into(), "3".into())],
+            },
+        )
+        .unwrap();
+        temp.set_config("db", &[("level", "4")]).unwrap();
+        assert_eq!(
+            temp.exec("db/0", &["echo", "hello"]).unwrap().stdout,
+            "hello\n"
+        );
+        let err = temp.exec("db/0", &["cat", "nope"]).unwrap_err();
+        assert!(
+            matches!(&err, Error::Task(e) if e.task.return_code == 2),
+            "{err}"
+        );
+        assert_eq!(
+            temp.config("db").unwrap(),
+            json!({"level": 5}).as_object().unwrap().clone()
+        );
+    }
+    let argv = fake.argv();
+    let model = argv[0]
+        .strip_prefix("add-model --no-switch ")
+        .unwrap()
+        .to_owned();
+    assert!(model.starts_with("itest-"), "{model}");
+    assert_eq!(
+        argv[1],
+        format!("deploy --model {model} /x/db.charm db --num-units 2 --config level=3")
+    );
+    assert_eq!(argv[2], format!("config --model {model} db level=4"));
+    assert_eq!(
+        argv[3],
+        format!("exec --model {model} --format json --unit db/0 -- echo hello")
+    );
+    assert_eq!(argv[5], format!("config --model {model} db --format json"));
+    assert_eq!(
+        argv[6],
+        format!("destroy-model {model} --no-prompt --destroy-storage --force"),
+        "the guard destroys the model"
+    );
+}
+
+#[test]
+fn refresh_passes_the_app_the_charm_path_and_the_model() {
+    let fake = Fake::new();
+    fake.reply(
+        1,
+        "",
+        "Added local charm \"db\", revision 1, to the model\n",
+        0,
+    )
+    .reply(2, "", "ERROR cannot refresh \"db\" to \"other\"\n", 1);
+    let juju = fake.juju();
+    juju.refresh("db", Path::new("/x/db.charm")).unwrap();
+    let err = juju
+        .refresh("db", Path::new("/x/other v2.charm"))
+        .unwrap_err();
+    let Error::Cli(cli) = err else {
+        panic!("{err}")
+    };
+    assert_eq!(
+        cli.argv[1..],
+        [
+            "refresh",
+            "--model",
+            "m",
+            "db",
+            "--path",
+            "/x/other v2.charm"
+        ],
+        "the path is one argument"
+    );
+    assert!(
+        cli.to_string()
+            .contains("ERROR cannot refresh \"db\" to \"other\""),
+        "{cli}"
+    );
+    assert_eq!(
+        fake.argv(),
+        [
+            "refresh --model m db --path /x/db.charm",
+            "refresh --model m db --path /x/other v2.charm"
+        ]
+    );
+    // Without a model, no --model flag.
+    let fake = Fake::new();
+    Juju::new(fake.path())
+        .refresh("db", Path::new("db.charm"))
+        .unwrap();
+    assert_eq!(fake.argv(), ["refresh db --path db.charm"]);
+}
+
+#[test]
+fn a_missing_cli_is_a_clear_error() {
+    let err = Juju::new("/nonexistent/juju").version().unwrap_err();
+    assert!(
+        err.to_string().contains("cannot run /nonexistent/juju"),
+        "{err}"
+    );
+}

@@ -1,0 +1,425 @@
+//! The charm registry and the dispatcher: which handler runs for `JUJU_DISPATCH_PATH`, and how
+//! its outcome becomes an exit code, `action-fail` and log lines.
+
+use std::any::Any;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::process::ExitCode;
+
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value, json};
+
+use crate::event::{ActionEvent, HookEvent, Unit, UnitEnv};
+use crate::params::{self, ParamErrors};
+use crate::schema::{self, ActionSpec, SchemaError};
+use crate::tools::{HookTools, LogLevel, Subprocess};
+
+/// What a handler returns. Any error type converts with `?`.
+pub type HandlerResult = Result<(), Box<dyn std::error::Error + Send + Sync + 'static>>;
+
+/// Params of one action: a struct deriving `Deserialize` and `JsonSchema`, whose doc comment is
+/// the action's description.
+pub trait Action: DeserializeOwned + JsonSchema + 'static {
+    /// The action name (`juju run <unit> <NAME>`): lowercase letters, digits and hyphens.
+    const NAME: &'static str;
+}
+
+type ActionRunner = Box<dyn Fn(&mut dyn HookTools, &UnitEnv, Value) -> Outcome>;
+type HookRunner = Box<dyn Fn(&mut dyn HookTools, &UnitEnv, &str) -> Outcome>;
+type ConfigOptionsFn = fn() -> Result<Map<String, Value>, SchemaError>;
+
+struct RegisteredAction {
+    spec: Result<ActionSpec, SchemaError>,
+    run: ActionRunner,
+}
+
+/// A charm: its action and hook handlers, and its config type.
+///
+/// ```
+/// # extern crate juju_ops as ops;
+/// use ops::{Action, ActionEvent, Charm, HandlerResult, Hook, HookEvent, StatusName};
+///
+/// /// Say hello.
+/// #[derive(serde::Deserialize, schemars::JsonSchema)]
+/// #[serde(deny_unknown_fields, rename_all = "kebab-case")]
+/// struct Greet {
+///     /// Who to greet.
+///     name: String,
+/// }
+///
+/// impl Action for Greet {
+///     const NAME: &'static str = "greet";
+/// }
+///
+/// fn on_greet(event: &mut ActionEvent<Greet>) -> HandlerResult {
+///     let greeting = format!("hello, {}", event.params().name);
+///     event.set_results(&serde_json::json!({ "greeting": greeting }))?;
+///     Ok(())
+/// }
+///
+/// fn on_start(event: &mut HookEvent) -> HandlerResult {
+///     event.set_status(StatusName::Active, "")?;
+///     Ok(())
+/// }
+///
+/// let charm = Charm::new().action(on_greet).on(Hook::Start, on_start);
+/// assert_eq!(charm.action_specs().unwrap()[0].name, "greet");
+/// ```
+#[derive(Default)]
+pub struct Charm {
+    actions: BTreeMap<String, RegisteredAction>,
+    hooks: BTreeMap<String, Vec<HookRunner>>,
+    config: Option<ConfigOptionsFn>,
+}
+
+/// How one dispatch ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The handler returned `Ok` (for an action: possibly after calling `fail`).
+    Completed,
+    /// No handler for this hook: nothing ran.
+    Skipped,
+    /// The action could not start (unknown action, invalid params); `action-fail` was called.
+    Refused { message: String },
+    /// The handler returned an error; for an action `action-fail` was called with it.
+    Errored { message: String },
+    /// The handler panicked.
+    Panicked { message: String },
+}
+
+impl Outcome {
+    /// The process exit code Juju should see: non-zero only for a panic, or a hook handler error
+    /// (so Juju puts the unit in error state).
+    pub fn exit_code(&self, is_action: bool) -> u8 {
+        match self {
+            Outcome::Completed | Outcome::Skipped | Outcome::Refused { .. } => 0,
+            Outcome::Errored { .. } if is_action => 0,
+            Outcome::Errored { .. } | Outcome::Panicked { .. } => 1,
+        }
+    }
+}
+
+/// The event named by `JUJU_DISPATCH_PATH`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Dispatch {
+    Hook(String),
+    Action(String),
+}
+
+impl Dispatch {
+    /// Parses `hooks/<name>` or `actions/<name>`.
+    pub fn parse(path: &str) -> Result<Dispatch, String> {
+        match path.split_once('/') {
+            Some(("hooks", name)) if !name.is_empty() && !name.contains('/') => {
+                Ok(Dispatch::Hook(name.to_owned()))
+            }
+            Some(("actions", name)) if !name.is_empty() && !name.contains('/') => {
+                Ok(Dispatch::Action(name.to_owned()))
+            }
+            _ => Err(format!(
+                "JUJU_DISPATCH_PATH is {path:?}; expected hooks/<name> or actions/<name>"
+            )),
+        }
+    }
+}
+
+/// Hooks a charm commonly handles. Any other hook name can be given as a string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Hook {
+    Install,
+    Start,
+    Stop,
+    Remove,
+    ConfigChanged,
+    UpdateStatus,
+    UpgradeCharm,
+    LeaderElected,
+    LeaderSettingsChanged,
+    PostSeriesUpgrade,
+}
+
+impl Hook {
+    /// The hook name as Juju spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Hook::Install => "install",
+            Hook::Start => "start",
+            Hook::Stop => "stop",
+            Hook::Remove => "remove",
+            Hook::ConfigChanged => "config-changed",
+            Hook::UpdateStatus => "update-status",
+            Hook::UpgradeCharm => "upgrade-charm",
+            Hook::LeaderElected => "leader-elected",
+            Hook::LeaderSettingsChanged => "leader-settings-changed",
+            Hook::PostSeriesUpgrade => "post-series-upgrade",
+        }
+    }
+}
+
+impl AsRef<str> for Hook {
+    fn as_ref(&self) -> &str {
+        self.name()
+    }
+}
+
+impl fmt::Debug for Charm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Charm")
+            .field("actions", &self.actions.keys().collect::<Vec<_>>())
+            .field("hooks", &self.hooks.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl Charm {
+    pub fn new() -> Charm {
+        Charm::default()
+    }
+
+    /// Registers the handler for the action whose params are `P`.
+    pub fn action<P: Action>(
+        mut self,
+        handler: fn(&mut ActionEvent<'_, P>) -> HandlerResult,
+    ) -> Self {
+        let spec = ActionSpec::of::<P>(P::NAME);
+        let run: ActionRunner = Box::new(move |tools, env, params| {
+            let params: P = match serde_json::from_value(params) {
+                Ok(p) => p,
+                Err(e) => {
+                    let message = format!("Error in action parameters: {e}");
+                    return refuse(tools, message);
+                }
+            };
+            let mut event = ActionEvent {
+                unit: Unit::new(tools, env),
+                name: P::NAME,
+                params,
+                id: env.action_id.clone(),
+                failed: false,
+            };
+            let result = catch_unwind(AssertUnwindSafe(|| handler(&mut event)));
+            finish(
+                &mut event.unit,
+                &format!("action {:?}", P::NAME),
+                result,
+                true,
+            )
+        });
+        self.actions
+            .insert(P::NAME.to_owned(), RegisteredAction { spec, run });
+        self
+    }
+
+    /// Registers a handler for a hook (`Hook::Install`, or any hook name such as
+    /// `"db-relation-changed"`). Several handlers for one hook run in registration order.
+    pub fn on(
+        mut self,
+        hook: impl AsRef<str>,
+        handler: fn(&mut HookEvent<'_>) -> HandlerResult,
+    ) -> Self {
+        let name = hook.as_ref().to_owned();
+        let runner: HookRunner = Box::new(move |tools, env, name| {
+            let mut event = HookEvent {
+                unit: Unit::new(tools, env),
+                name,
+            };
+            let result = catch_unwind(AssertUnwindSafe(|| handler(&mut event)));
+            finish(&mut event.unit, &format!("hook {name:?}"), result, false)
+        });
+        self.hooks.entry(name).or_default().push(runner);
+        self
+    }
+
+    /// Declares the charm's config type, from which `config: options:` is generated.
+    pub fn config<C: DeserializeOwned + JsonSchema>(mut self) -> Self {
+        self.config = Some(schema::config_options::<C>);
+        self
+    }
+
+    /// The specs of every registered action, sorted by name.
+    pub fn action_specs(&self) -> Result<Vec<ActionSpec>, SchemaError> {
+        self.actions.values().map(|a| a.spec.clone()).collect()
+    }
+
+    /// The spec of one action, if registered.
+    pub fn action_spec(&self, name: &str) -> Option<Result<&ActionSpec, &SchemaError>> {
+        self.actions.get(name).map(|a| a.spec.as_ref())
+    }
+
+    /// `config: options:` generated from the config type, if one was declared.
+    pub fn config_options(&self) -> Result<Option<Map<String, Value>>, SchemaError> {
+        self.config.map(|f| f()).transpose()
+    }
+
+    /// The charm's schemas as JSON: `{"actions": {name: spec}, "config": {"options": …}}`.
+    /// This is what `cargo xtask sync` writes into `charmcraft.yaml`.
+    pub fn schema_json(&self) -> Result<Value, SchemaError> {
+        let mut actions = Map::new();
+        for spec in self.action_specs()? {
+            actions.insert(spec.name.clone(), spec.to_yaml_value());
+        }
+        let mut out = Map::new();
+        out.insert("actions".into(), Value::Object(actions));
+        if let Some(options) = self.config_options()? {
+            out.insert("config".into(), json!({ "options": options }));
+        }
+        Ok(Value::Object(out))
+    }
+
+    /// Runs the handler for one event against `tools`. The runtime and the testing harness
+    /// both come through here.
+    pub fn dispatch(&self, event: &Dispatch, tools: &mut dyn HookTools, env: &UnitEnv) -> Outcome {
+        match event {
+            Dispatch::Hook(name) => {
+                let Some(handlers) = self.hooks.get(name) else {
+                    return Outcome::Skipped;
+                };
+                for handler in handlers {
+                    let outcome = handler(tools, env, name);
+                    if outcome != Outcome::Completed {
+                        return outcome;
+                    }
+                }
+                Outcome::Completed
+            }
+            Dispatch::Action(name) => self.run_action(name, tools, env),
+        }
+    }
+
+    fn run_action(&self, name: &str, tools: &mut dyn HookTools, env: &UnitEnv) -> Outcome {
+        let Some(action) = self.actions.get(name) else {
+            let known: Vec<&str> = self.actions.keys().map(String::as_str).collect();
+            return refuse(
+                tools,
+                format!(
+                    "action {name:?} is not implemented by this charm (it handles: {})",
+                    if known.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        known.join(", ")
+                    }
+                ),
+            );
+        };
+        let spec = match &action.spec {
+            Ok(spec) => spec,
+            Err(e) => {
+                return refuse(
+                    tools,
+                    format!("the charm's schema for this action is invalid: {e}"),
+                );
+            }
+        };
+        let raw = match tools.action_get() {
+            Ok(raw) => raw,
+            Err(e) => return refuse(tools, format!("cannot read action parameters: {e}")),
+        };
+        let params = match params::prepare(spec, &raw) {
+            Ok(params) => params,
+            Err(errors) => return refuse_params(tools, &errors),
+        };
+        (action.run)(tools, env, params)
+    }
+
+    /// The entry point of a charm binary: reads `JUJU_DISPATCH_PATH`, runs the handler against
+    /// the real hook tools, and returns the exit code Juju should see.
+    ///
+    /// Run with `--print-schema` (Juju never passes arguments), it prints [`Charm::schema_json`]
+    /// instead; `cargo xtask sync` uses this.
+    pub fn main(self) -> ExitCode {
+        let args: Vec<String> = std::env::args_os()
+            .skip(1)
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        match args.first().map(String::as_str) {
+            None => {}
+            Some("--print-schema") => {
+                return match self.schema_json() {
+                    Ok(json) => {
+                        println!("{json:#}");
+                        ExitCode::SUCCESS
+                    }
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        ExitCode::FAILURE
+                    }
+                };
+            }
+            Some(other) => {
+                eprintln!(
+                    "error: unexpected argument {other:?}\n\nThis is a Juju charm: Juju runs it with no arguments and JUJU_DISPATCH_PATH set.\nUse --print-schema to print its actions and config schema."
+                );
+                return ExitCode::from(2);
+            }
+        }
+        let Some(path) = std::env::var_os("JUJU_DISPATCH_PATH") else {
+            eprintln!(
+                "error: JUJU_DISPATCH_PATH is not set\n\nThis is a Juju charm: Juju runs it with JUJU_DISPATCH_PATH=hooks/<name> or actions/<name>."
+            );
+            return ExitCode::from(2);
+        };
+        let event = match Dispatch::parse(&path.to_string_lossy()) {
+            Ok(event) => event,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        let env = UnitEnv::from_env();
+        let mut tools = Subprocess::new();
+        let outcome = self.dispatch(&event, &mut tools, &env);
+        ExitCode::from(outcome.exit_code(matches!(event, Dispatch::Action(_))))
+    }
+}
+
+/// Fails the action before its handler runs.
+fn refuse(tools: &mut dyn HookTools, message: String) -> Outcome {
+    if let Err(e) = tools.action_fail(&message) {
+        eprintln!("{message}\n(and action-fail failed: {e})");
+    }
+    Outcome::Refused { message }
+}
+
+fn refuse_params(tools: &mut dyn HookTools, errors: &ParamErrors) -> Outcome {
+    refuse(tools, errors.to_string())
+}
+
+/// Turns a handler's result (or panic) into an outcome, reporting errors where Juju shows them.
+fn finish(
+    unit: &mut Unit<'_>,
+    what: &str,
+    result: Result<HandlerResult, Box<dyn Any + Send>>,
+    is_action: bool,
+) -> Outcome {
+    match result {
+        Ok(Ok(())) => Outcome::Completed,
+        Ok(Err(error)) => {
+            let message = error.to_string();
+            eprintln!("error: {what} failed: {message}");
+            let _ = unit.juju_log(LogLevel::Error, &format!("{what} failed: {message}"));
+            if is_action && let Err(e) = unit.tools().action_fail(&message) {
+                eprintln!("error: action-fail failed: {e}");
+            }
+            Outcome::Errored { message }
+        }
+        Err(payload) => {
+            let message = panic_message(payload.as_ref());
+            // The default panic hook already printed the message and location to stderr, which
+            // Juju stores in the task's results and the unit log.
+            let _ = unit.juju_log(LogLevel::Error, &format!("{what} panicked: {message}"));
+            Outcome::Panicked { message }
+        }
+    }
+}
+
+fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "non-string panic payload".to_owned()
+    }
+}

@@ -1,0 +1,127 @@
+//! `cargo xtask sync [--check]`: the Rust types in `charm/` write the `actions:` and `config:`
+//! sections of `charmcraft.yaml`.
+//!
+//! The charm binary prints its schemas (`--print-schema`); this module renders each section as
+//! YAML (serde-saphyr, which quotes YAML-1.1-ambiguous strings such as `on` and `1.0`) and
+//! splices it into the file in place of the old section, leaving every other byte as it was.
+//! `--check` writes nothing and fails with a diff when the file is stale. `--charmcraft` also
+//! loads the file with charmcraft's own project model (charmcraft from PyPI, as an oracle).
+
+mod splice;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use serde_json::Value;
+use xshell::{Shell, cmd};
+
+pub use splice::{parse, update_sections};
+
+use crate::project::project;
+use crate::util::is_ci;
+
+/// The sections sync owns, in the order they are appended when missing.
+pub const SECTIONS: [&str; 2] = ["config", "actions"];
+
+#[derive(Debug, clap::Args)]
+pub struct Sync {
+    /// Write nothing; fail with a diff if charmcraft.yaml is not up to date.
+    #[arg(long)]
+    pub check: bool,
+    /// Also load charmcraft.yaml with charmcraft's own project model (`charmcraft
+    /// expand-extensions`; installs charmcraft from PyPI into target/oracles).
+    #[arg(long)]
+    pub charmcraft: bool,
+}
+
+impl Sync {
+    pub fn run(self, sh: &Shell) -> anyhow::Result<()> {
+        let schema = charm_schema(sh)?;
+        let root = &project()?.root;
+        let mut stale = Vec::new();
+        let file = root.join("charmcraft.yaml");
+        if let Some(diff) = ensure_synced(&file, &schema, self.check)? {
+            stale.push(diff);
+        }
+        if self.charmcraft {
+            crate::oracle::charmcraft_validate(sh, &root.join("charmcraft.yaml"))?;
+        }
+        if stale.is_empty() {
+            return Ok(());
+        }
+        let fix = if is_ci() {
+            "run `cargo xtask sync` locally and commit the result"
+        } else {
+            "run `cargo xtask sync` to update it"
+        };
+        bail!("{}\n{fix}", stale.join("\n"))
+    }
+}
+
+/// Builds the charm binary for the host and asks it for its schemas.
+pub fn charm_schema(sh: &Shell) -> anyhow::Result<Value> {
+    let binary = build_charm_binary(sh)?;
+    let json = cmd!(sh, "{binary} --print-schema")
+        .quiet()
+        .read()
+        .with_context(|| format!("`{} --print-schema` failed", binary.display()))?;
+    serde_json::from_str(&json).context("the charm binary printed invalid JSON for --print-schema")
+}
+
+/// `cargo build` of the charm crate's binary for the host, returning its path.
+pub fn build_charm_binary(sh: &Shell) -> anyhow::Result<PathBuf> {
+    let charm = &project()?.charm;
+    crate::util::cargo_executable(
+        sh,
+        &["build", "--package", &charm.package, "--bin", &charm.bin],
+        &charm.bin,
+    )
+    .context("building the charm failed (the compiler's errors are above)")
+}
+
+/// Brings `file`'s synced sections up to date (or, with `check`, reports how they differ).
+/// Returns a description of the difference when the file is stale in check mode.
+pub fn ensure_synced(file: &Path, schema: &Value, check: bool) -> anyhow::Result<Option<String>> {
+    let rel = file.file_name().map_or_else(
+        || file.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let old = match fs::read_to_string(file) {
+        Ok(text) => text,
+        Err(e) => bail!("cannot read {}: {e}", file.display()),
+    };
+    let new =
+        update_sections(&old, schema, &SECTIONS).map_err(|e| anyhow::anyhow!("{rel}: {e}"))?;
+    if new == old {
+        return Ok(None);
+    }
+    let diff = splice::diff(&old, &new);
+    if check {
+        return Ok(Some(format!(
+            "{rel} is not up to date with the Rust types in charm/:\n{diff}"
+        )));
+    }
+    write_atomically(file, &new)?;
+    eprintln!("updated {rel}:\n{diff}");
+    Ok(None)
+}
+
+/// Writes through a temporary file in the same directory and renames it over `path`.
+pub fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    fs::write(&temp, text).with_context(|| format!("cannot write {}", temp.display()))?;
+    if let Err(e) = fs::rename(&temp, path) {
+        let _ = fs::remove_file(&temp);
+        bail!("cannot replace {}: {e}", path.display());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod splice_tests;

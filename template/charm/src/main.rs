@@ -1,0 +1,5 @@
+//! The charm binary: Juju runs it as `dispatch`.
+
+fn main() -> std::process::ExitCode {
+    charm::charm().main()
+}
