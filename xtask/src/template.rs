@@ -44,6 +44,10 @@ pub struct Template {
     /// Only generate and check the rendered files; skip building and the upgrade check.
     #[arg(long)]
     no_build: bool,
+    /// Measure a charm author's first run instead: the generated charm's first `itest`, then
+    /// `test`, with an empty target dir and an empty cargo cache (crates are downloaded).
+    #[arg(long, conflicts_with = "no_build")]
+    cold: bool,
 }
 
 impl Template {
@@ -75,6 +79,9 @@ impl Template {
         if self.no_build {
             return Ok(());
         }
+        if self.cold {
+            return measure_cold(sh, &work, &charm);
+        }
 
         // Seed the lock file so crates.io dependencies resolve to the versions the toolkit's
         // target dir has already compiled.
@@ -99,6 +106,10 @@ impl Template {
             cmd!(sh, "cargo clippy --workspace --all-targets -- -D warnings").run()?;
             Ok(())
         })?;
+        timed(
+            "itest --model: a reused model gets the changed charm",
+            || check_reused_model(sh, &charm, name),
+        )?;
         timed("upgrade to a toolkit release with a fix", || {
             check_upgrade(sh, &scratch, &charm, name, &version)
         })?;
@@ -108,6 +119,44 @@ impl Template {
         );
         Ok(())
     }
+}
+
+/// The first `itest` and then `test` of the generated charm as its author runs them: no lock
+/// file, an empty target dir and an empty cargo home (so every crate is downloaded and the
+/// toolkit fetched from its git repository). Prints the wall times against the targets.
+fn measure_cold(sh: &Shell, work: &Path, charm: &Path) -> anyhow::Result<()> {
+    let target = work.join("cold-target");
+    let cargo_home = work.join("cold-cargo-home");
+    let _dir = sh.push_dir(charm);
+    let _target = sh.push_env("CARGO_TARGET_DIR", &target);
+    let _home = sh.push_env("CARGO_HOME", &cargo_home);
+    let mut figures = Vec::new();
+    for (step, args, target_secs) in [
+        (
+            "first `cargo xtask itest`",
+            ["itest", "--backend", "local"].as_slice(),
+            120,
+        ),
+        ("`cargo xtask test` after it", ["test"].as_slice(), 30),
+    ] {
+        println!("template: cold: {step}");
+        let started = Instant::now();
+        cmd!(sh, "cargo xtask {args...}")
+            .run()
+            .with_context(|| format!("generated charm: {step} failed"))?;
+        figures.push((step, started.elapsed(), target_secs));
+    }
+    println!(
+        "\ntemplate: a generated charm from cold (empty target dir and cargo cache), {} cores:",
+        std::thread::available_parallelism().map_or(0, usize::from)
+    );
+    for (step, elapsed, target_secs) in figures {
+        println!(
+            "  {step:<30} {:>6.1} s   (target < {target_secs} s)",
+            elapsed.as_secs_f64()
+        );
+    }
+    Ok(())
 }
 
 fn timed(step: &str, f: impl FnOnce() -> anyhow::Result<()>) -> anyhow::Result<()> {
@@ -270,6 +319,51 @@ fn files_under(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     }
     out.sort();
     Ok(out)
+}
+
+/// `itest --model` three times: the first deploys; after a change to the charm's code the second
+/// must refresh the application; the third, with nothing changed, must not.
+fn check_reused_model(sh: &Shell, charm: &Path, name: &str) -> anyhow::Result<()> {
+    let model = format!("template-reuse-{}", std::process::id());
+    let itest = || -> anyhow::Result<String> {
+        let out = cmd!(sh, "cargo xtask itest --backend local --model {model}").read()?;
+        println!("{out}");
+        Ok(out)
+    };
+    let result = (|| {
+        let first = itest()?;
+        if first.contains("juju refresh") {
+            bail!("the first run on a new model refreshed instead of deploying");
+        }
+        let handlers = charm.join("charm/src/handlers.rs");
+        let text = fs::read_to_string(&handlers)?;
+        let changed = text.replace("\"snapshot of task {}", "\"snapshot (changed) of task {}");
+        if changed == text {
+            bail!(
+                "cannot find the snapshot text to change in {}",
+                handlers.display()
+            );
+        }
+        fs::write(&handlers, changed)?;
+        let second = itest()?;
+        if !second.contains(&format!("juju refresh {name} --path")) {
+            bail!("the charm changed, but itest on the reused model did not refresh it");
+        }
+        let third = itest()?;
+        if !third.contains("runs this .charm already") || third.contains("juju refresh") {
+            bail!("nothing changed, but itest on the reused model did not reuse the application");
+        }
+        fs::write(&handlers, text)?;
+        Ok(())
+    })();
+    // The generated charm's local Juju (already built by its itest) destroys the kept model.
+    let juju_local = juju_xtask::itest::build_juju_local(sh, &["--quiet"])?;
+    let home = project()?.target_dir.join("juju-local");
+    cmd!(sh, "{juju_local} destroy-model {model} --no-prompt --force")
+        .env("JUJU_LOCAL_HOME", home)
+        .quiet()
+        .run()?;
+    result
 }
 
 /// Releases a runtime fix as the next patch version in the scratch repository; the generated
