@@ -256,7 +256,7 @@ fn real_controller(sh: &Shell) -> bool {
 /// Builds the local Juju from the toolkit version the project depends on; `extra` adds cargo
 /// flags (`--release`, `--target …`). Cargo's progress shows while it builds.
 pub fn build_juju_local(sh: &Shell, extra: &[&str]) -> anyhow::Result<PathBuf> {
-    eprintln!("itest: building the local Juju (juju-local; the first build takes a minute)");
+    eprintln!("itest: building the local Juju (juju-local) when it is not built yet");
     let mut args = vec!["build", "--package", "juju-local", "--bin", "juju-local"];
     args.extend(extra);
     crate::util::cargo_executable(sh, &args, "juju-local").context("building juju-local failed")
