@@ -2,14 +2,14 @@
 //! codecs, and the failure and bad-param cases end to end.
 
 use juju::Error;
+use juju::itest::deployed;
 use serde_json::json;
-use tests::deployed;
 
 /// Removes a snapshot left by an earlier run on a reused model.
 fn forget(name: &str) {
     let d = deployed();
     d.juju
-        .exec(&d.unit(), &["rm", "-f", &format!("../snapshots/{name}")])
+        .exec(d.unit(), ["rm", "-f", &format!("../snapshots/{name}")])
         .unwrap();
 }
 
@@ -18,8 +18,8 @@ fn size_on_unit(name: &str) -> String {
     let task = d
         .juju
         .exec(
-            &d.unit(),
-            &["stat", "-c", "%s", &format!("../snapshots/{name}")],
+            d.unit(),
+            ["stat", "-c", "%s", &format!("../snapshots/{name}")],
         )
         .unwrap();
     task.stdout.trim().to_owned()
@@ -30,8 +30,8 @@ fn magic_on_unit(name: &str) -> String {
     let task = d
         .juju
         .exec(
-            &d.unit(),
-            &["od", "-An", "-tx1", "-N6", &format!("../snapshots/{name}")],
+            d.unit(),
+            ["od", "-An", "-tx1", "-N6", &format!("../snapshots/{name}")],
         )
         .unwrap();
     task.stdout.split_whitespace().collect()
@@ -65,7 +65,7 @@ fn snapshot_creates_the_file_on_the_unit() {
     let task = d
         .juju
         .run(
-            &d.unit(),
+            d.unit(),
             "snapshot",
             &json!({"filename": "db-snapshot.tar.gz"}),
         )
@@ -101,7 +101,7 @@ fn each_codec_writes_its_own_format() {
     ] {
         forget(name);
         let params = json!({"filename": name, "compression": {"kind": kind, "quality": 9}});
-        let task = d.juju.run(&d.unit(), "snapshot", &params).unwrap();
+        let task = d.juju.run(d.unit(), "snapshot", &params).unwrap();
         assert_eq!(
             task.results["snapshot-size"].as_str().unwrap(),
             size_on_unit(name)
@@ -119,12 +119,12 @@ fn an_existing_snapshot_is_never_overwritten() {
     let d = deployed();
     forget("twice.tar.gz");
     d.juju
-        .run(&d.unit(), "snapshot", &json!({"filename": "twice.tar.gz"}))
+        .run(d.unit(), "snapshot", &json!({"filename": "twice.tar.gz"}))
         .unwrap();
     let before = size_on_unit("twice.tar.gz");
     let err = d
         .juju
-        .run(&d.unit(), "snapshot", &json!({"filename": "twice.tar.gz"}))
+        .run(d.unit(), "snapshot", &json!({"filename": "twice.tar.gz"}))
         .unwrap_err();
     let Error::Task(e) = err else { panic!("{err}") };
     assert_eq!(e.task.status, "failed");
@@ -150,7 +150,7 @@ fn a_filename_with_directories_fails_the_action() {
     for name in ["../escape.tar.gz", "/tmp/abs.tar.gz"] {
         let err = d
             .juju
-            .run(&d.unit(), "snapshot", &json!({"filename": name}))
+            .run(d.unit(), "snapshot", &json!({"filename": name}))
             .unwrap_err();
         let Error::Task(e) = err else { panic!("{err}") };
         assert_eq!(
@@ -181,7 +181,7 @@ fn invalid_params_are_refused_before_the_charm_runs() {
         ),
     ];
     for (params, field) in cases {
-        let err = d.juju.run(&d.unit(), "snapshot", &params).unwrap_err();
+        let err = d.juju.run(d.unit(), "snapshot", &params).unwrap_err();
         assert!(matches!(err, Error::NotScheduled { .. }), "{params}: {err}");
         assert!(err.to_string().contains(field), "{params}: {err}");
     }
@@ -190,7 +190,7 @@ fn invalid_params_are_refused_before_the_charm_runs() {
 #[test]
 fn an_undefined_action_is_refused() {
     let d = deployed();
-    let err = d.juju.run(&d.unit(), "restore", &json!({})).unwrap_err();
+    let err = d.juju.run(d.unit(), "restore", &json!({})).unwrap_err();
     assert!(matches!(err, Error::NotScheduled { .. }), "{err}");
     assert!(err.to_string().contains("restore"), "{err}");
 }

@@ -47,7 +47,8 @@ fn default_quality() -> u8 {
     5
 }
 
-// No doc comments on the variants: they would turn the plain `enum` into `oneOf`.
+// Doc comments on the variants are allowed but go nowhere: schemars writes them as `oneOf`, which
+// the runtime merges back into this plain `enum:` (a param's `enum:` has no per-value descriptions).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum CompressionKind {

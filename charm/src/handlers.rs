@@ -27,7 +27,7 @@ pub fn on_install(event: &mut HookEvent) -> HandlerResult {
     let config: Config = event.config()?;
     let data_dir = resolve(&event.env().charm_dir, &config.data_dir);
     snapshot::write_demo_data(&data_dir, &DEMO_TABLES)?;
-    event.info(&format!("Demo data set written to {}", data_dir.display()))?;
+    event.info(format!("Demo data set written to {}", data_dir.display()))?;
     event.set_status(StatusName::Active, "")?;
     Ok(())
 }
@@ -41,7 +41,7 @@ pub fn on_start(event: &mut HookEvent) -> HandlerResult {
 pub fn on_snapshot(event: &mut ActionEvent<Snapshot>) -> HandlerResult {
     let params = event.params().clone();
     if let Err(why) = snapshot::check_filename(&params.filename) {
-        event.fail(&format!("Invalid filename {:?}: {why}", params.filename))?;
+        event.fail(format!("Invalid filename {:?}: {why}", params.filename))?;
         return Ok(());
     }
     let config: Config = event.config()?;
@@ -49,10 +49,10 @@ pub fn on_snapshot(event: &mut ActionEvent<Snapshot>) -> HandlerResult {
     let data_dir = resolve(&charm_dir, &config.data_dir);
     let snapshot_dir = resolve(&charm_dir, &config.snapshot_dir);
 
-    event.log(&format!("Generating snapshot into {}", params.filename))?;
+    event.log(format!("Generating snapshot into {}", params.filename))?;
     let id = event.id().to_owned();
     let temp_name = format!("backup-{id}.tar.{}", params.compression.kind.extension());
-    event.info(&format!(
+    event.info(format!(
         "Using {temp_name} as the temporary backup filename in task {id}"
     ))?;
 
@@ -66,7 +66,7 @@ pub fn on_snapshot(event: &mut ActionEvent<Snapshot>) -> HandlerResult {
     };
     let mut progress = |item: &str| {
         event
-            .log(&format!("{item} complete"))
+            .log(format!("{item} complete"))
             .map_err(std::io::Error::other)
     };
     match snapshot::create(&request, &mut progress) {
@@ -76,7 +76,7 @@ pub fn on_snapshot(event: &mut ActionEvent<Snapshot>) -> HandlerResult {
                 "snapshot-size": size.to_string(),
             }))?;
         }
-        Err(e) => event.fail(&format!("Failed to generate snapshot: {e}"))?,
+        Err(e) => event.fail(format!("Failed to generate snapshot: {e}"))?,
     }
     Ok(())
 }

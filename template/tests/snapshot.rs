@@ -2,14 +2,14 @@
 //! test, a failure, and params Juju refuses before the charm runs.
 
 use juju::Error;
+use juju::itest::deployed;
 use serde_json::json;
-use tests::deployed;
 
 /// Removes a snapshot left by an earlier run on a reused model.
 fn forget(name: &str) {
     let d = deployed();
     d.juju
-        .exec(&d.unit(), &["rm", "-f", &format!("../snapshots/{name}")])
+        .exec(d.unit(), ["rm", "-f", &format!("../snapshots/{name}")])
         .unwrap();
 }
 
@@ -30,11 +30,7 @@ fn snapshot_creates_the_file_on_the_unit() {
     forget("db-snapshot.gz");
     let task = d
         .juju
-        .run(
-            &d.unit(),
-            "snapshot",
-            &json!({"filename": "db-snapshot.gz"}),
-        )
+        .run(d.unit(), "snapshot", &json!({"filename": "db-snapshot.gz"}))
         .unwrap();
     assert_eq!(task.status, "completed");
     assert_eq!(task.results["result"], "Stored snapshot in db-snapshot.gz.");
@@ -46,8 +42,8 @@ fn snapshot_creates_the_file_on_the_unit() {
     let on_unit = d
         .juju
         .exec(
-            &d.unit(),
-            &["stat", "-c", "%s", "../snapshots/db-snapshot.gz"],
+            d.unit(),
+            ["stat", "-c", "%s", "../snapshots/db-snapshot.gz"],
         )
         .unwrap();
     assert_eq!(on_unit.stdout.trim(), size);
@@ -58,8 +54,8 @@ fn an_existing_snapshot_fails_the_action() {
     let d = deployed();
     forget("twice.gz");
     let params = json!({"filename": "twice.gz"});
-    d.juju.run(&d.unit(), "snapshot", &params).unwrap();
-    let err = d.juju.run(&d.unit(), "snapshot", &params).unwrap_err();
+    d.juju.run(d.unit(), "snapshot", &params).unwrap();
+    let err = d.juju.run(d.unit(), "snapshot", &params).unwrap_err();
     let Error::Task(e) = err else { panic!("{err}") };
     assert_eq!(e.task.status, "failed");
     assert!(
@@ -81,7 +77,7 @@ fn invalid_params_are_refused_before_the_charm_runs() {
         (json!({"compression": {"quality": 1}}), "filename"),
         (json!({"filename": "x", "bogus": 1}), "bogus"),
     ] {
-        let err = d.juju.run(&d.unit(), "snapshot", &params).unwrap_err();
+        let err = d.juju.run(d.unit(), "snapshot", &params).unwrap_err();
         assert!(matches!(err, Error::NotScheduled { .. }), "{params}: {err}");
         assert!(err.to_string().contains(field), "{params}: {err}");
     }

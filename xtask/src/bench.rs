@@ -10,12 +10,14 @@
 //! wrapper (the charm process and the hook tools it waited for). Every figure is the median
 //! over the runs after warm-up, with the interquartile range in brackets.
 
+mod baselines;
 mod charms;
 mod stats;
 
+use baselines::{charmcraft_pack, cold_pack, unit_tests};
+
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
@@ -61,7 +63,35 @@ impl Bench {
         fs::create_dir_all(&dir)?;
         let mut rows = Vec::new();
 
-        // Packing.
+        let rust_charm = self.pack_section(sh, &dir, &mut rows)?;
+        eprintln!("bench: building the Python charms and the echo charms");
+        let venv = charms::charm_venv(sh, &dir)?;
+        let charms = Charms::build(sh, &dir, &venv, rust_charm)?;
+        rows.push(Row {
+            section: "size",
+            name: ".charm file".into(),
+            rust: Ok(Figure::bytes(fs::metadata(&charms.rust)?.len())),
+            python: Ok(Figure::bytes(fs::metadata(&charms.python)?.len())),
+        });
+
+        let juju = charms.deploy(sh, &dir)?;
+        let snapshots = Snapshots {
+            juju: &juju,
+            ran: std::cell::Cell::new(0),
+        };
+        self.latency_section(&juju, &snapshots, &mut rows)?;
+        self.rss_section(sh, &dir, &juju, &snapshots, &mut rows);
+        self.scale_section(&juju, &mut rows)?;
+        if !self.quick {
+            self.data_set_section(&juju, &snapshots, &mut rows)?;
+        }
+        eprintln!("bench: unit tests (harness vs ops.testing)");
+        rows.extend(unit_tests(sh, &dir, self.runs.clamp(1, 5))?);
+        self.report(sh, &dir, &venv, rows, started)
+    }
+
+    /// Packing: the warm re-pack against charmcraft's, and the cold build. Returns the charm.
+    fn pack_section(&self, sh: &Shell, dir: &Path, rows: &mut Vec<Row>) -> anyhow::Result<PathBuf> {
         let platform = juju_xtask::itest::host_platform()?;
         let pack = Pack {
             platform: Some(platform.clone()),
@@ -75,12 +105,12 @@ impl Bench {
         let cold = if self.quick {
             Err("skipped (--quick)".to_owned())
         } else {
-            cold_pack(&dir, &platform).map(|d| Figure::times(&[d]))
+            cold_pack(dir, &platform).map(|d| Figure::times(&[d]))
         };
         let charmcraft = if self.quick {
             Err("skipped (--quick)".to_owned())
         } else {
-            charmcraft_pack(sh, &dir).map_err(|e| format!("{e:#}"))
+            charmcraft_pack(sh, dir).map_err(|e| format!("{e:#}"))
         };
         rows.push(Row {
             section: "pack",
@@ -94,83 +124,66 @@ impl Bench {
             rust: cold,
             python: Err("charmcraft builds Python charms in LXD; not measurable here".into()),
         });
+        Ok(rust_charm)
+    }
 
-        eprintln!("bench: building the Python charms and the echo charms");
-        let venv = charms::charm_venv(sh, &dir)?;
-        let python_charm = dir.join("snapshot-py.charm");
-        charms::pack_python(&charms::source("snapshot-py")?, &venv, &[], &python_charm)?;
-        let echo_python = dir.join("echo-py.charm");
-        charms::pack_python(
-            &charms::source("echo-py")?,
-            &venv,
-            &[("actions.yaml", charms::echo_actions_yaml())],
-            &echo_python,
-        )?;
-        let static_target = juju_xtask::pack::rust_target(&host_arch()?)?;
-        let echo_rust = dir.join("echo-rust.charm");
-        charms::pack_rust_echo(sh, static_target, &echo_rust)?;
-        rows.push(Row {
-            section: "size",
-            name: ".charm file".into(),
-            rust: Ok(Figure::bytes(fs::metadata(&rust_charm)?.len())),
-            python: Ok(Figure::bytes(fs::metadata(&python_charm)?.len())),
-        });
-
-        let juju = start_local_juju(sh, &dir, static_target)?;
-        eprintln!("bench: deploying both charms to the local Juju");
-        juju.deploy(&rust_charm, "rust")?;
-        juju.deploy(&python_charm, "python")?;
-        juju.deploy(&echo_rust, "echo-rust")?;
-        juju.deploy(&echo_python, "echo-python")?;
-
-        // Actions and hooks. Snapshot file names are unique across the whole run; `kind` is the
-        // compression param, gzip (the default) when absent.
-        let ran = std::cell::Cell::new(0);
-        let snapshot = |app: &str, kind: Option<&str>, wrapper: Option<&str>| {
-            ran.set(ran.get() + 1);
-            let extension = match kind {
-                Some("bzip2") => "bz2",
-                Some("xz") => "xz",
-                _ => "gz",
-            };
-            let mut params = vec![format!("filename=bench-{}.tar.{extension}", ran.get())];
-            params.extend(kind.map(|k| format!("compression.kind={k}")));
-            run_action(&juju, app, "snapshot", &params, wrapper)
-        };
+    /// Action and hook latency, Rust against Python.
+    fn latency_section(
+        &self,
+        juju: &LocalJuju,
+        snapshots: &Snapshots<'_>,
+        rows: &mut Vec<Row>,
+    ) -> anyhow::Result<()> {
         eprintln!("bench: action latency ({} runs per charm)", self.runs);
-        let rust_runs = after_warm_up(self.runs, |_| snapshot("rust", None, None))?;
-        let python_runs = after_warm_up(self.runs, |_| snapshot("python", None, None))?;
+        let rust_runs = after_warm_up(self.runs, |_| snapshots.run("rust", None, None))?;
+        let python_runs = after_warm_up(self.runs, |_| snapshots.run("python", None, None))?;
         rows.extend(ActionRun::rows(
             "action `snapshot` (demo data)",
             "`juju run` wall time",
             &rust_runs,
             &python_runs,
         ));
-
         eprintln!("bench: hook latency (config-changed)");
-        let hook = |app: &str| after_warm_up(self.runs, |i| config_changed(&juju, app, i, None));
+        let hook = |app: &str| after_warm_up(self.runs, |i| config_changed(juju, app, i, None));
         rows.extend(ActionRun::rows(
             "hook `config-changed`",
             "`juju config` wall time",
             &hook("rust")?,
             &hook("python")?,
         ));
+        Ok(())
+    }
 
+    /// Peak RSS of the charm processes, through GNU time as the dispatch wrapper.
+    fn rss_section(
+        &self,
+        sh: &Shell,
+        dir: &Path,
+        juju: &LocalJuju,
+        snapshots: &Snapshots<'_>,
+        rows: &mut Vec<Row>,
+    ) {
         eprintln!("bench: peak RSS of the charm processes");
-        let probe = RssProbe::new(sh, &dir);
+        let probe = RssProbe::new(sh, dir);
         let rss_runs = self.runs.min(5);
         rows.push(probe.row("hook `config-changed`", |app, wrapper| {
-            (0..rss_runs).try_for_each(|i| config_changed(&juju, app, i, Some(wrapper)).map(drop))
+            (0..rss_runs).try_for_each(|i| config_changed(juju, app, i, Some(wrapper)).map(drop))
         }));
         rows.push(probe.row("action `snapshot` (demo data)", |app, wrapper| {
-            (0..rss_runs).try_for_each(|_| snapshot(app, None, Some(wrapper)).map(drop))
+            (0..rss_runs).try_for_each(|_| snapshots.run(app, None, Some(wrapper)).map(drop))
         }));
+    }
 
+    /// The echo charms with 1, 10 and 100 params and result keys.
+    fn scale_section(&self, juju: &LocalJuju, rows: &mut Vec<Row>) -> anyhow::Result<()> {
         eprintln!("bench: scale (params and result keys)");
         for keys in [1, 10, 100] {
-            let params: Vec<String> = (1..=keys).map(|i| format!("p{i}=value-{i}")).collect();
+            let params: Value = (1..=keys)
+                .map(|i| (format!("p{i}"), Value::from(format!("value-{i}"))))
+                .collect::<serde_json::Map<_, _>>()
+                .into();
             let runs = |app: &str| {
-                after_warm_up(self.runs, |_| run_action(&juju, app, "echo", &params, None))
+                after_warm_up(self.runs, |_| run_action(juju, app, "echo", &params, None))
             };
             let (rust, python) = (runs("echo-rust")?, runs("echo-python")?);
             for run in rust.iter().chain(&python) {
@@ -188,42 +201,57 @@ impl Bench {
                 python: Ok(ActionRun::walls(&python)),
             });
         }
+        Ok(())
+    }
 
-        if !self.quick {
-            const SIZE: usize = 10 * 1024 * 1024;
-            eprintln!("bench: snapshot of a 10 MiB data set per codec");
-            for app in ["rust", "python"] {
-                let data = juju.unit_dir(app).join("data/bench-10mib.csv");
-                charms::write_data_set(&data, SIZE)?;
-            }
-            // The codec dominates here: a few runs, no warm-up.
-            let codec_runs = self.runs.clamp(1, 3);
-            for kind in ["gzip", "bzip2", "xz"] {
-                let runs = |app: &str| {
-                    (0..codec_runs)
-                        .map(|_| snapshot(app, Some(kind), None))
-                        .collect::<anyhow::Result<Vec<_>>>()
-                };
-                let (rust, python) = (runs("rust")?, runs("python")?);
-                rows.push(Row {
-                    section: "10 MiB data set (compression quality 5)",
-                    name: format!("`juju run snapshot`, {kind}"),
-                    rust: Ok(ActionRun::walls(&rust)),
-                    python: Ok(ActionRun::walls(&python)),
-                });
-            }
-            for app in ["rust", "python"] {
-                let _ = fs::remove_file(juju.unit_dir(app).join("data/bench-10mib.csv"));
-            }
+    /// A snapshot of a 10 MiB table with each codec: the compression itself dominates.
+    fn data_set_section(
+        &self,
+        juju: &LocalJuju,
+        snapshots: &Snapshots<'_>,
+        rows: &mut Vec<Row>,
+    ) -> anyhow::Result<()> {
+        const SIZE: usize = 10 * 1024 * 1024;
+        eprintln!("bench: snapshot of a 10 MiB data set per codec");
+        for app in ["rust", "python"] {
+            let data = juju.unit_dir(app)?.join("data/bench-10mib.csv");
+            charms::write_data_set(&data, SIZE)?;
         }
+        // A few runs, no warm-up.
+        let codec_runs = self.runs.clamp(1, 3);
+        for kind in ["gzip", "bzip2", "xz"] {
+            let runs = |app: &str| {
+                (0..codec_runs)
+                    .map(|_| snapshots.run(app, Some(kind), None))
+                    .collect::<anyhow::Result<Vec<_>>>()
+            };
+            let (rust, python) = (runs("rust")?, runs("python")?);
+            rows.push(Row {
+                section: "10 MiB data set (compression quality 5)",
+                name: format!("`juju run snapshot`, {kind}"),
+                rust: Ok(ActionRun::walls(&rust)),
+                python: Ok(ActionRun::walls(&python)),
+            });
+        }
+        for app in ["rust", "python"] {
+            let _ = fs::remove_file(juju.unit_dir(app)?.join("data/bench-10mib.csv"));
+        }
+        Ok(())
+    }
 
-        eprintln!("bench: unit tests (harness vs ops.testing)");
-        rows.extend(unit_tests(sh, &dir, self.runs.clamp(1, 5))?);
-
+    /// Prints the table and writes `bench.json` with the machine's details.
+    fn report(
+        &self,
+        sh: &Shell,
+        dir: &Path,
+        venv: &Path,
+        mut rows: Vec<Row>,
+        started: Instant,
+    ) -> anyhow::Result<()> {
         // Group the rows by section, in the order the sections first appear.
         let sections: Vec<&str> = rows.iter().map(|r| r.section).collect();
         rows.sort_by_key(|r| sections.iter().position(|s| *s == r.section));
-        let machine = machine(sh, &venv);
+        let machine = machine(sh, venv);
         let report = json!({
             "command": format!("cargo xtask bench --runs {}{}", self.runs, if self.quick { " --quick" } else { "" }),
             "machine": machine,
@@ -251,7 +279,84 @@ impl Bench {
     }
 }
 
-fn time(f: impl FnOnce() -> anyhow::Result<()>) -> anyhow::Result<Duration> {
+/// The four charms the bench deploys.
+struct Charms {
+    rust: PathBuf,
+    python: PathBuf,
+    echo_rust: PathBuf,
+    echo_python: PathBuf,
+}
+
+impl Charms {
+    /// Packs the Python charms with `venv`, and the Rust echo charm; `rust` is already packed.
+    fn build(sh: &Shell, dir: &Path, venv: &Path, rust: PathBuf) -> anyhow::Result<Charms> {
+        let python = dir.join("snapshot-py.charm");
+        charms::pack_python(&charms::source("snapshot-py")?, venv, &[], &python)?;
+        let echo_python = dir.join("echo-py.charm");
+        charms::pack_python(
+            &charms::source("echo-py")?,
+            venv,
+            &[("actions.yaml", charms::echo_actions_yaml())],
+            &echo_python,
+        )?;
+        let echo_rust = dir.join("echo-rust.charm");
+        charms::pack_rust_echo(sh, static_target()?, &echo_rust)?;
+        Ok(Charms {
+            rust,
+            python,
+            echo_rust,
+            echo_python,
+        })
+    }
+
+    /// Starts the local Juju and deploys the four charms as `rust`, `python`, `echo-rust` and
+    /// `echo-python`.
+    fn deploy(&self, sh: &Shell, dir: &Path) -> anyhow::Result<LocalJuju> {
+        let juju = start_local_juju(sh, dir, static_target()?)?;
+        eprintln!("bench: deploying both charms to the local Juju");
+        juju.deploy(&self.rust, "rust")?;
+        juju.deploy(&self.python, "python")?;
+        juju.deploy(&self.echo_rust, "echo-rust")?;
+        juju.deploy(&self.echo_python, "echo-python")?;
+        Ok(juju)
+    }
+}
+
+/// The Rust target of static builds on this machine.
+fn static_target() -> anyhow::Result<&'static str> {
+    juju_xtask::pack::rust_target(&host_arch()?)
+}
+
+/// Runs `snapshot` with file names unique across the whole bench.
+struct Snapshots<'a> {
+    juju: &'a LocalJuju,
+    ran: std::cell::Cell<usize>,
+}
+
+impl Snapshots<'_> {
+    /// `kind` is the compression param (gzip, the default, when absent); `wrapper` wraps
+    /// dispatch (the RSS probe).
+    fn run(
+        &self,
+        app: &str,
+        kind: Option<&str>,
+        wrapper: Option<&str>,
+    ) -> anyhow::Result<ActionRun> {
+        self.ran.set(self.ran.get() + 1);
+        let extension = match kind {
+            Some("bzip2") => "bz2",
+            Some("xz") => "xz",
+            _ => "gz",
+        };
+        let mut params = json!({"filename": format!("bench-{}.tar.{extension}", self.ran.get())});
+        if let Some(kind) = kind {
+            params["compression"] = json!({"kind": kind});
+        }
+        run_action(self.juju, app, "snapshot", &params, wrapper)
+    }
+}
+
+pub(crate) fn time(f: impl FnOnce() -> anyhow::Result<()>) -> anyhow::Result<Duration> {
     let started = Instant::now();
     f()?;
     Ok(started.elapsed())
@@ -324,23 +429,22 @@ fn run_action(
     juju: &LocalJuju,
     app: &str,
     action: &str,
-    params: &[String],
+    params: &Value,
     wrapper: Option<&str>,
 ) -> anyhow::Result<ActionRun> {
     let started = Instant::now();
     let task = juju.run(app, action, params, wrapper)?;
     let wall = started.elapsed();
-    let id = task["id"].as_str().context("the task has no id")?;
-    let record = juju.task_record(id)?;
+    let record = juju.task_record(&task.id)?;
     Ok(ActionRun {
         wall,
-        process: Duration::from_micros(record["process_micros"].as_u64().unwrap_or(0)),
-        tool_calls: record["tool_calls"].as_u64().unwrap_or(0),
-        result_keys: task["results"].as_object().map_or(0, |r| {
-            r.keys()
-                .filter(|k| !PROCESS_RESULT_KEYS.contains(&k.as_str()))
-                .count()
-        }),
+        process: Duration::from_micros(record.process_micros()),
+        tool_calls: record.tool_calls(),
+        result_keys: task
+            .results
+            .keys()
+            .filter(|k| !PROCESS_RESULT_KEYS.contains(&k.as_str()))
+            .count(),
     })
 }
 
@@ -354,22 +458,22 @@ fn config_changed(
     wrapper: Option<&str>,
 ) -> anyhow::Result<ActionRun> {
     let value = if i.is_multiple_of(2) {
-        "data-dir=./../data"
+        "./../data"
     } else {
-        "data-dir=../data"
+        "../data"
     };
     let started = Instant::now();
-    juju.ok(&["config", "-m", juju.model(), app, value], wrapper)?;
+    juju.config(app, "data-dir", value, wrapper)?;
     let wall = started.elapsed();
     let unit = juju.unit_record(app)?;
-    let hook = &unit["last_hook"];
-    if hook["name"] != "config-changed" {
-        bail!("`juju config` on {app} ran no config-changed hook (last hook: {hook})");
-    }
+    let hook = unit
+        .last_hook()
+        .filter(|hook| hook.name() == "config-changed")
+        .with_context(|| format!("`juju config` on {app} ran no config-changed hook"))?;
     Ok(ActionRun {
         wall,
-        process: Duration::from_micros(hook["process_micros"].as_u64().unwrap_or(0)),
-        tool_calls: hook["tool_calls"].as_u64().unwrap_or(0),
+        process: Duration::from_micros(hook.process_micros()),
+        tool_calls: hook.tool_calls(),
         result_keys: 0,
     })
 }
@@ -448,151 +552,6 @@ impl RssProbe {
             python: measure("python"),
         }
     }
-}
-
-/// `cargo xtask pack` into an empty target dir (the xtask binary itself, so xtask's own build is
-/// not counted); the dir is removed afterwards.
-fn cold_pack(dir: &Path, platform: &str) -> Result<Duration, String> {
-    let target = dir.join("cold-target");
-    let _ = fs::remove_dir_all(&target);
-    eprintln!("bench: cold pack into an empty {}", target.display());
-    let xtask = std::env::current_exe().map_err(|e| e.to_string())?;
-    let started = Instant::now();
-    let status = Command::new(xtask)
-        .args(["pack", "--platform", platform])
-        .env("CARGO_TARGET_DIR", &target)
-        .current_dir(&project().map_err(|e| format!("{e:#}"))?.root)
-        .status()
-        .map_err(|e| e.to_string())?;
-    let elapsed = started.elapsed();
-    let _ = fs::remove_dir_all(&target);
-    if !status.success() {
-        return Err(format!("cold pack failed ({status})"));
-    }
-    Ok(elapsed)
-}
-
-/// `charmcraft pack --destructive-mode` of the same charm through its `dump` part, the only way
-/// charmcraft packs on a host that is not the charm's base: charmcraft from PyPI on the system
-/// Python (for `python3-apt`), with the host-base check bypassed.
-fn charmcraft_pack(sh: &Shell, dir: &Path) -> anyhow::Result<Figure> {
-    const WRAPPER: &str = "import sys\nimport craft_application.services.lifecycle as lifecycle\nlifecycle.LifecycleService._validate_build_plan = lambda self: None\nfrom charmcraft.application.main import main\nsys.argv = ['charmcraft', *sys.argv[1:]]\nsys.exit(main())\n";
-    if cmd!(sh, "/usr/bin/python3 -c 'import apt'")
-        .quiet()
-        .ignore_stderr()
-        .run()
-        .is_err()
-    {
-        bail!("needs the system python3 with python3-apt");
-    }
-    let bin =
-        juju_xtask::oracle::system_venv(sh, "charmcraft-system", &["charmcraft"], &["pyOpenSSL"])?;
-    let python = bin.join("python");
-    let script = dir.join("charmcraft-nobasecheck.py");
-    fs::write(&script, WRAPPER)?;
-    let root = &project()?.root;
-    let prime = project()?.target_dir.join("charm/prime");
-    let yaml = fs::read_to_string(root.join("charmcraft.yaml"))?.replace(
-        "source: target/charm/prime",
-        &format!("source: {}", prime.display()),
-    );
-    let mut samples = Vec::new();
-    for i in 0..3 {
-        let work = dir.join(format!("charmcraft-{i}"));
-        let _ = fs::remove_dir_all(&work);
-        fs::create_dir_all(&work)?;
-        fs::write(work.join("charmcraft.yaml"), &yaml)?;
-        let _dir = sh.push_dir(&work);
-        let started = Instant::now();
-        let out = cmd!(sh, "{python} {script} pack --destructive-mode")
-            .quiet()
-            .ignore_status()
-            .output()?;
-        samples.push(started.elapsed());
-        let packed = fs::read_dir(&work)?
-            .filter_map(Result::ok)
-            .any(|e| e.path().extension().is_some_and(|x| x == "charm"));
-        if !out.status.success() || !packed {
-            let stderr = juju_xtask::oracle::charmcraft_report(&out.stderr);
-            let reason = stderr
-                .lines()
-                .rfind(|l| !l.trim().is_empty())
-                .unwrap_or("no output");
-            bail!("charmcraft pack failed: {reason}");
-        }
-        let _ = fs::remove_dir_all(&work);
-    }
-    Ok(Figure::times(&samples))
-}
-
-/// The example charm's unit tests (harness) against the same cases in `ops.testing`: run time
-/// of the test processes only; the Rust test build is reported on its own line.
-fn unit_tests(sh: &Shell, dir: &Path, runs: usize) -> anyhow::Result<Vec<Row>> {
-    let project = project()?;
-    let test_source = project.root.join("charm/tests/snapshot.rs");
-    // Build, touch the test source, then time the rebuild: what an edit of the tests costs.
-    let test_args = [
-        "test",
-        "--quiet",
-        "--package",
-        &project.charm.package,
-        "--test",
-        "snapshot",
-        "--no-run",
-    ];
-    juju_xtask::util::cargo_executable(sh, &test_args, "snapshot")
-        .context("building the charm's unit tests failed")?;
-    fs::File::options()
-        .append(true)
-        .open(&test_source)?
-        .set_modified(std::time::SystemTime::now())?;
-    let started = Instant::now();
-    let test_binary = juju_xtask::util::cargo_executable(sh, &test_args, "snapshot")?;
-    let build_time = started.elapsed();
-    let rust: Vec<Duration> = (0..runs)
-        .map(|_| {
-            time(|| {
-                cmd!(sh, "{test_binary} --quiet")
-                    .quiet()
-                    .ignore_stdout()
-                    .run()
-                    .context("the Rust unit tests failed")
-            })
-        })
-        .collect::<anyhow::Result<_>>()?;
-
-    let bin = juju_xtask::oracle::venv(sh, "ops-testing", &["ops[testing]", "pydantic", "pytest"])?;
-    let python = bin.join("python");
-    let charm = charms::source("snapshot-py")?;
-    let pycache = dir.join("pycache");
-    let _dir = sh.push_dir(&charm);
-    let python_runs: Vec<Duration> = (0..runs)
-        .map(|_| {
-            time(|| {
-                cmd!(sh, "{python} -m pytest -q -p no:cacheprovider tests")
-                    .env("PYTHONPATH", "src")
-                    .env("PYTHONPYCACHEPREFIX", &pycache)
-                    .quiet()
-                    .ignore_stdout()
-                    .run()
-                    .context("the ops.testing unit tests failed")
-            })
-        })
-        .collect::<anyhow::Result<_>>()?;
-    Ok(vec![
-        Row {
-            section: "unit tests (snapshot charm, same cases)",
-            name: "test run (harness vs ops.testing + pytest)".into(),
-            rust: Ok(Figure::times(&rust)),
-            python: Ok(Figure::times(&python_runs)),
-        },
-        Row {
-            section: "unit tests (snapshot charm, same cases)",
-            name: "rebuild after editing the tests".into(),
-            rust: Ok(Figure::times(&[build_time])),
-            python: Err("no build step".into()),
-        },
-    ])
 }
 
 /// Date, machine and versions, for the report.

@@ -1,17 +1,22 @@
 //! A built `juju-local` with its own state directory and one model, as `bench` and `soak` drive
-//! it: commands run directly (no shell), failures carry the CLI's stderr, and the records the
-//! local Juju keeps for benchmarks (task and hook timings) are read from its state files.
+//! it: every command through the Juju client (`juju-client`, as a charm's tests use it), and the
+//! figures the local Juju records for benchmarks (a task's or hook's process time and tool calls)
+//! through its typed `records` API.
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
+use juju::{Juju, Task};
+use juju_local::records::{self, TaskRecord, UnitRecord};
 use serde_json::Value;
+
+/// The environment variable naming a wrapper the local Juju runs `dispatch` through.
+const DISPATCH_WRAPPER: &str = "JUJU_LOCAL_DISPATCH_WRAPPER";
 
 #[derive(Debug, Clone)]
 pub struct LocalJuju {
-    bin: PathBuf,
+    juju: Juju,
     home: PathBuf,
     model: String,
 }
@@ -23,96 +28,78 @@ impl LocalJuju {
             fs::remove_dir_all(&home)
                 .with_context(|| format!("cannot clear {}", home.display()))?;
         }
-        let juju = LocalJuju {
-            bin,
+        let juju = Juju::new(bin).with_env("JUJU_LOCAL_HOME", home.display().to_string());
+        juju.add_model(model)?;
+        Ok(LocalJuju {
+            juju: juju.with_model(model),
             home,
             model: model.to_owned(),
-        };
-        juju.ok(&["add-model", "--no-switch", model], None)?;
-        Ok(juju)
+        })
     }
 
     pub fn home(&self) -> &Path {
         &self.home
     }
 
-    pub fn model(&self) -> &str {
-        &self.model
-    }
-
-    /// Runs a command; `wrapper` is the dispatch wrapper for the charm processes it starts
-    /// (`JUJU_LOCAL_DISPATCH_WRAPPER`). Fails with the CLI's output when it exits non-zero.
-    pub fn ok(&self, args: &[&str], wrapper: Option<&str>) -> anyhow::Result<String> {
-        let mut command = Command::new(&self.bin);
-        command.args(args).env("JUJU_LOCAL_HOME", &self.home);
+    /// The client, running `dispatch` through `wrapper` when given.
+    fn client(&self, wrapper: Option<&str>) -> Juju {
         match wrapper {
-            Some(w) => command.env("JUJU_LOCAL_DISPATCH_WRAPPER", w),
-            None => command.env_remove("JUJU_LOCAL_DISPATCH_WRAPPER"),
-        };
-        let out = command
-            .output()
-            .with_context(|| format!("cannot run {}", self.bin.display()))?;
-        if !out.status.success() {
-            bail!(
-                "`juju {}` failed: {}{}",
-                args.join(" "),
-                String::from_utf8_lossy(&out.stderr),
-                String::from_utf8_lossy(&out.stdout)
-            );
+            Some(w) => self.juju.clone().with_env(DISPATCH_WRAPPER, w),
+            None => self.juju.clone(),
         }
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     }
 
     pub fn deploy(&self, charm: &Path, app: &str) -> anyhow::Result<()> {
-        let charm = charm.display().to_string();
-        self.ok(&["deploy", "-m", &self.model, &charm, app], None)?;
+        self.juju.deploy(charm, Some(app), &Default::default())?;
         Ok(())
     }
 
-    /// `juju run <app>/0 <action> <params> --format json`: the unit's task, which must have
-    /// completed.
+    /// `juju run <app>/0 <action>` with `params`: the task, which must have completed.
     pub fn run(
         &self,
         app: &str,
         action: &str,
-        params: &[String],
+        params: &Value,
         wrapper: Option<&str>,
-    ) -> anyhow::Result<Value> {
+    ) -> anyhow::Result<Task> {
         let unit = format!("{app}/0");
-        let mut args = vec!["run", "-m", &self.model, "--format", "json", &unit, action];
-        args.extend(params.iter().map(String::as_str));
-        let stdout = self.ok(&args, wrapper)?;
-        let mut json: Value = serde_json::from_str(&stdout)
-            .with_context(|| format!("`juju run` printed no JSON: {stdout}"))?;
-        let task = json[&unit].take();
-        if task["status"] != "completed" {
-            bail!("the {action} action on {unit} did not complete: {task}");
-        }
+        let task = self
+            .client(wrapper)
+            .run(&unit, action, params)
+            .with_context(|| format!("the {action} action on {unit} did not complete"))?;
         Ok(task)
     }
 
-    /// The directory of unit `<app>/0`.
-    pub fn unit_dir(&self, app: &str) -> PathBuf {
-        self.model_dir().join("apps").join(app).join("0")
+    /// `juju config <app> key=value`.
+    pub fn config(
+        &self,
+        app: &str,
+        key: &str,
+        value: &str,
+        wrapper: Option<&str>,
+    ) -> anyhow::Result<()> {
+        self.client(wrapper).set_config(app, &[(key, value)])?;
+        Ok(())
     }
 
-    /// A task's record as the local Juju stores it (with `process_micros` and `tool_calls`).
-    pub fn task_record(&self, id: &str) -> anyhow::Result<Value> {
-        read_json(&self.model_dir().join("tasks").join(format!("{id}.json")))
+    /// The directory of unit `<app>/0`: the parent of its charm directory, where `juju exec`
+    /// runs.
+    pub fn unit_dir(&self, app: &str) -> anyhow::Result<PathBuf> {
+        let task = self.juju.exec(format!("{app}/0"), ["pwd"])?;
+        let charm_dir = PathBuf::from(task.stdout.trim());
+        charm_dir
+            .parent()
+            .map(Path::to_path_buf)
+            .with_context(|| format!("{app}/0 runs in {}", charm_dir.display()))
     }
 
-    /// Unit `<app>/0`'s record (with `last_hook`).
-    pub fn unit_record(&self, app: &str) -> anyhow::Result<Value> {
-        read_json(&self.unit_dir(app).join("unit.json"))
+    /// A task's record (with the charm process's time and tool calls).
+    pub fn task_record(&self, id: &str) -> anyhow::Result<TaskRecord> {
+        Ok(records::task(&self.home, &self.model, id)?)
     }
 
-    fn model_dir(&self) -> PathBuf {
-        self.home.join("models").join(&self.model)
+    /// Unit `<app>/0`'s record (with its last hook).
+    pub fn unit_record(&self, app: &str) -> anyhow::Result<UnitRecord> {
+        Ok(records::unit(&self.home, &self.model, &format!("{app}/0"))?)
     }
-}
-
-fn read_json(path: &Path) -> anyhow::Result<Value> {
-    let text =
-        fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))
 }

@@ -115,13 +115,19 @@ impl Soak {
 /// Runs the snapshot action; it must complete with the results of its own params. Returns the
 /// task id.
 fn snapshot(juju: &LocalJuju, filename: &str) -> anyhow::Result<String> {
-    let task = juju.run("app", "snapshot", &[format!("filename={filename}")], None)?;
+    let task = juju.run(
+        "app",
+        "snapshot",
+        &serde_json::json!({ "filename": filename }),
+        None,
+    )?;
     let expected = format!("Stored snapshot in {filename}.");
     ensure!(
-        task["results"]["result"] == expected.as_str(),
-        "results of another task: {task}"
+        task.results.get("result") == Some(&expected.as_str().into()),
+        "results of another task: {:?}",
+        task.results
     );
-    Ok(task["id"].as_str().context("no id")?.to_owned())
+    Ok(task.id)
 }
 
 /// Bytes under the home, split by what they are.

@@ -289,10 +289,10 @@ fn model_deploy_exec_and_config_commands() {
         .unwrap();
         temp.set_config("db", &[("level", "4")]).unwrap();
         assert_eq!(
-            temp.exec("db/0", &["echo", "hello"]).unwrap().stdout,
+            temp.exec("db/0", ["echo", "hello"]).unwrap().stdout,
             "hello\n"
         );
-        let err = temp.exec("db/0", &["cat", "nope"]).unwrap_err();
+        let err = temp.exec("db/0", ["cat", "nope"]).unwrap_err();
         assert!(
             matches!(&err, Error::Task(e) if e.task.return_code == 2),
             "{err}"
@@ -373,6 +373,84 @@ fn refresh_passes_the_app_the_charm_path_and_the_model() {
         .refresh("db", Path::new("db.charm"))
         .unwrap();
     assert_eq!(fake.argv(), ["refresh db --path db.charm"]);
+}
+
+#[test]
+fn the_params_file_is_unpredictable_and_removed_after_the_call() {
+    let fake = Fake::new();
+    fake.reply(0, SUCCESS, "", 0);
+    let juju = fake.juju();
+    juju.run("mysql/0", "a", &json!({"x": 1})).unwrap();
+    juju.run("mysql/0", "a", &json!({"x": 1})).unwrap();
+    let paths: Vec<String> = fake
+        .argv()
+        .iter()
+        .map(|a| a.rsplit_once("--params ").unwrap().1.to_owned())
+        .collect();
+    assert_ne!(paths[0], paths[1]);
+    for path in &paths {
+        let name = Path::new(path).file_name().unwrap().to_string_lossy();
+        assert!(name.starts_with("juju-params-"), "{name}");
+        assert!(!name.contains(&std::process::id().to_string()), "{name}");
+        assert!(!Path::new(path).exists(), "{path} is left behind");
+    }
+    assert_eq!(
+        fake.file("params-2"),
+        r#"{"x":1}"#,
+        "read while the call ran"
+    );
+}
+
+#[test]
+fn cli_adds_the_model_and_cli_without_model_does_not() {
+    let fake = Fake::new();
+    fake.reply(0, "out\n", "err\n", 0).reply(3, "", "boom\n", 2);
+    let juju = fake.juju();
+    let out = juju.cli(["status", "--format", "yaml"]).unwrap();
+    assert_eq!(
+        (out.stdout.as_str(), out.stderr.as_str()),
+        ("out\n", "err\n")
+    );
+    assert_eq!(
+        out.argv[1..],
+        ["status", "--model", "m", "--format", "yaml"]
+    );
+    let args = vec![
+        "models".to_owned(),
+        "--format".to_owned(),
+        "json".to_owned(),
+    ];
+    juju.cli_without_model(&args).unwrap();
+    let err = Juju::new(fake.path()).cli(["status"]).unwrap_err();
+    assert_eq!((err.code, err.stderr.as_str()), (Some(2), "boom\n"));
+    assert_eq!(
+        fake.argv(),
+        [
+            "status --model m --format yaml",
+            "models --format json",
+            "status"
+        ]
+    );
+}
+
+#[test]
+fn show_task_parses_one_task_and_bad_json_is_a_parse_error() {
+    let fake = Fake::new();
+    fake.reply(1, r#"{"id": 5, "status": "failed", "message": "exit status 1", "results": {"return-code": "1"}, "timing": {}}"#, "", 0)
+        .reply(2, r#"{"status": "completed"}"#, "", 0);
+    let juju = fake.juju();
+    let task = juju.show_task("5").unwrap();
+    assert_eq!((task.id.as_str(), task.return_code), ("5", 1));
+    assert!(!task.success());
+    let err = juju.show_task(String::from("6")).unwrap_err();
+    let Error::Parse { argv, reason } = err else {
+        panic!("{err}")
+    };
+    assert_eq!(
+        argv[1..],
+        ["show-task", "--model", "m", "6", "--format", "json"]
+    );
+    assert!(reason.contains("missing field `id`"), "{reason}");
 }
 
 #[test]

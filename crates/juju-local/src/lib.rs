@@ -7,14 +7,18 @@
 //!
 //! The library exists so that a charm project can build the binary from the same toolkit
 //! version as its runtime (`cargo build -p juju-local --bin juju-local` needs the package in the
-//! project's dependency graph); its only public item is the entry point.
+//! project's dependency graph). Its public items are the entry point and [`records`], a typed
+//! read-only view of the timings the local Juju records for benchmarks (a task's charm-process
+//! time and hook-tool calls, a unit's last hook), so that nobody parses its private state files.
 
 mod agent;
 mod args;
 mod charm;
 mod cli;
 mod error;
+pub mod records;
 mod state;
+mod sys;
 mod tools;
 
 use std::io::Write;

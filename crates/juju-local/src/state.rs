@@ -1,6 +1,8 @@
 //! The local Juju's state on disk: a controller file, and per model the model, application,
 //! unit and task records as JSON files. Every write goes to a temporary file and is renamed into
-//! place, so a command killed at any point leaves readable state. Locks are `flock`s on files.
+//! place, so a command killed at any point leaves readable state. Locks are `flock`s on files;
+//! times print as Go prints them. The unit and task records are also, read-only, the public
+//! types of [`crate::records`].
 //!
 //! ```text
 //! $JUJU_LOCAL_HOME/controller.json                       current model
@@ -13,12 +15,14 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use time::OffsetDateTime;
 
 use crate::error::{Result, run_error};
 
@@ -246,61 +250,119 @@ impl Status {
     }
 }
 
-/// A unit: statuses, leadership, workload version and charm state.
+/// A unit: statuses, leadership, workload version and charm state. Public, read-only, through
+/// [`crate::records`]: [`UnitRecord::name`] and [`UnitRecord::last_hook`].
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct UnitRecord {
-    pub app: String,
-    pub number: u32,
-    pub workload: Status,
-    pub agent: Status,
+    pub(crate) app: String,
+    pub(crate) number: u32,
+    pub(crate) workload: Status,
+    pub(crate) agent: Status,
     /// Set once the charm has set a status itself (then Juju stops setting `unknown`).
-    pub status_set_by_charm: bool,
-    pub leader: bool,
-    pub version: String,
-    pub charm_state: Map<String, Value>,
+    pub(crate) status_set_by_charm: bool,
+    pub(crate) leader: bool,
+    pub(crate) version: String,
+    pub(crate) charm_state: Map<String, Value>,
     /// The last hook the unit ran, timed (not part of Juju's output; for benchmarks).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_hook: Option<HookRun>,
+    pub(crate) last_hook: Option<HookRun>,
 }
 
-/// One hook run: which, and the charm process's wall time and hook-tool calls.
+/// One hook run: which hook, and the charm process's wall time and hook-tool calls.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct HookRun {
-    pub name: String,
-    pub process_micros: u64,
-    pub tool_calls: u64,
+    pub(crate) name: String,
+    pub(crate) process_micros: u64,
+    pub(crate) tool_calls: u64,
 }
 
 impl UnitRecord {
+    /// The unit's name, `<app>/<number>`.
     pub fn name(&self) -> String {
         format!("{}/{}", self.app, self.number)
     }
+
+    /// The last hook the unit ran, with its timing; `None` before the first hook (actions and
+    /// `exec` commands are not hooks and do not change it).
+    pub fn last_hook(&self) -> Option<&HookRun> {
+        self.last_hook.as_ref()
+    }
 }
 
-/// A finished (or running) action or exec.
+impl HookRun {
+    /// The hook's name (`install`, `config-changed`, …).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The charm process's wall time, spawn to exit, in microseconds.
+    pub fn process_micros(&self) -> u64 {
+        self.process_micros
+    }
+
+    /// How many hook-tool calls the charm process made.
+    pub fn tool_calls(&self) -> u64 {
+        self.tool_calls
+    }
+}
+
+/// A finished (or running) action or exec. Public, read-only, through [`crate::records`]: its
+/// id, unit, action, status and the process's timing.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TaskRecord {
-    pub id: String,
-    pub unit: String,
-    pub action: String,
-    pub status: String,
-    pub message: String,
-    pub results: Map<String, Value>,
-    pub log: Vec<String>,
-    pub enqueued: String,
-    pub started: String,
-    pub completed: String,
+    pub(crate) id: String,
+    pub(crate) unit: String,
+    pub(crate) action: String,
+    pub(crate) status: String,
+    pub(crate) message: String,
+    pub(crate) results: Map<String, Value>,
+    pub(crate) log: Vec<String>,
+    pub(crate) enqueued: String,
+    pub(crate) started: String,
+    pub(crate) completed: String,
     /// Wall time of the charm process in microseconds (not part of Juju's output; for benchmarks).
     #[serde(default)]
-    pub process_micros: u64,
+    pub(crate) process_micros: u64,
     /// Hook-tool calls the charm process made (not part of Juju's output; for benchmarks).
     #[serde(default)]
-    pub tool_calls: u64,
+    pub(crate) tool_calls: u64,
+}
+
+impl TaskRecord {
+    /// The task id, as `juju run` prints it (`"1"`, `"2"`, …).
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The unit it ran on, `<app>/<number>`.
+    pub fn unit(&self) -> &str {
+        &self.unit
+    }
+
+    /// The action's name (`juju-exec` for an `exec` command).
+    pub fn action(&self) -> &str {
+        &self.action
+    }
+
+    /// `completed` or `failed`.
+    pub fn status(&self) -> &str {
+        &self.status
+    }
+
+    /// The charm process's wall time, spawn to exit, in microseconds (0 when no process ran).
+    pub fn process_micros(&self) -> u64 {
+        self.process_micros
+    }
+
+    /// How many hook-tool calls the charm process made.
+    pub fn tool_calls(&self) -> u64 {
+        self.tool_calls
+    }
 }
 
 impl TaskRecord {
     /// The task as `juju run --format json` prints it (one unit's entry).
-    pub fn to_json(&self) -> Value {
+    pub(crate) fn to_json(&self) -> Value {
         let mut out = Map::new();
         out.insert("id".into(), Value::String(self.id.clone()));
         if !self.log.is_empty() {
@@ -336,10 +398,11 @@ pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
     write_atomic(path, text.as_bytes())
 }
 
-/// Writes `bytes` to a temporary file beside `path` and renames it into place: readers see the
-/// old or the new content, never a torn write, even when the writer is killed. There is no
-/// fsync: the state must survive a killed command, not a power cut (this is a test tool), and an
-/// fsync per write would cost about a millisecond on every `juju run`.
+/// Writes `bytes` to a temporary file beside `path` (`.<name>.XXXXXX.tmp`, removed if anything
+/// fails) and renames it into place: readers see the old or the new content, never a torn write,
+/// even when the writer is killed. There is no fsync: the state must survive a killed command,
+/// not a power cut (this is a test tool), and an fsync per write would cost about a millisecond
+/// on every `juju run`.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir)?;
@@ -347,17 +410,19 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| -> std::io::Result<()> {
-        let mut file = File::create(&temp)?;
-        file.write_all(bytes)?;
-        fs::rename(&temp, path)
-    })();
-    if let Err(e) = result {
-        let _ = fs::remove_file(&temp);
-        return Err(run_error(format!("cannot write {}: {e}", path.display())));
-    }
-    Ok(())
+    let prefix = format!(".{name}.");
+    let result = tempfile::Builder::new()
+        .prefix(&prefix)
+        .suffix(".tmp")
+        // As `File::create` does: readable as the umask allows, not only by the owner.
+        .permissions(fs::Permissions::from_mode(0o666))
+        .tempfile_in(dir)
+        .and_then(|mut temp| {
+            temp.write_all(bytes)?;
+            temp.persist(path).map_err(|e| e.error)?;
+            Ok(())
+        });
+    result.map_err(|e| run_error(format!("cannot write {}: {e}", path.display())))
 }
 
 /// An exclusive lock held until the returned file is dropped (the kernel releases it if the
@@ -399,23 +464,18 @@ pub fn now_string() -> String {
     go_time(now().0)
 }
 
+/// A Unix time as Go's `time.Time.String()` prints it in UTC (`2024-05-01 10:00:00 +0000 UTC`);
+/// a time beyond the years 1 to 9999 reads as the epoch.
 pub fn go_time(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let t = OffsetDateTime::from_unix_timestamp(secs).unwrap_or(OffsetDateTime::UNIX_EPOCH);
     format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} +0000 UTC",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02} +0000 UTC",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
     )
 }
 
@@ -450,4 +510,38 @@ pub fn uuid() -> String {
         &h[16..20],
         &h[20..]
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_print_as_go_prints_utc() {
+        assert_eq!(go_time(0), "1970-01-01 00:00:00 +0000 UTC");
+        assert_eq!(go_time(-1), "1969-12-31 23:59:59 +0000 UTC");
+        assert_eq!(go_time(951_782_400), "2000-02-29 00:00:00 +0000 UTC");
+        assert_eq!(go_time(1_714_557_600), "2024-05-01 10:00:00 +0000 UTC");
+        assert_eq!(go_time(4_102_444_799), "2099-12-31 23:59:59 +0000 UTC");
+        assert_eq!(go_time(-62_135_596_800), "0001-01-01 00:00:00 +0000 UTC");
+    }
+
+    #[test]
+    fn an_atomic_write_replaces_the_file_and_leaves_no_temporary() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("sub").join("record.json");
+        write_atomic(&path, b"one")?;
+        write_atomic(&path, b"two")?;
+        assert_eq!(fs::read(&path)?, b"two");
+        let names: Vec<_> = fs::read_dir(path.parent().unwrap_or(dir.path()))?
+            .filter_map(|e| e.ok().map(|e| e.file_name()))
+            .collect();
+        assert_eq!(names, ["record.json"]);
+        // Modes as `File::create` gives them (0o666 less the umask), not a temporary file's 0o600.
+        let plain = dir.path().join("plain");
+        File::create(&plain)?;
+        let mode = |p: &Path| fs::metadata(p).map(|m| m.permissions().mode() & 0o777);
+        assert_eq!(mode(&path)?, mode(&plain)?);
+        Ok(())
+    }
 }

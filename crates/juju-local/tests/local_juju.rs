@@ -1,7 +1,7 @@
 //! The local Juju end to end: the binary as `juju` CLI and hook tools, against small test charms
 //! (shell `dispatch` scripts), the Rust example charm's behaviour rows of the contract's outcome
-//! table, archive rejections, concurrency, a killed command, `refresh` to a new charm, and a
-//! Python `ops` charm.
+//! table, archive rejections, concurrency, a killed command, `refresh` to a new charm, a
+//! Python `ops` charm, and the benchmark records read through the `records` API.
 
 use std::fs;
 use std::io::Write;
@@ -238,6 +238,41 @@ fn a_completed_action_returns_nested_results_defaults_and_logs() {
         serde_json::from_slice::<Value>(&shown.stdout).unwrap()["results"]["c"],
         "2"
     );
+}
+
+/// The benchmark's records, read through the public `records` API: the action's task with its
+/// process time and tool calls, and the unit's last hook (deploy's `start`, which actions leave).
+#[test]
+fn an_actions_record_and_the_units_last_hook_read_through_the_records_api() {
+    use juju_local::records;
+    let juju = deployed();
+    let (task, stderr, code) = juju.run(&["ok"]);
+    assert_eq!(code, 0, "{stderr}");
+    let id = task["id"].as_str().unwrap();
+    let record = records::task(juju.home.path(), "m", id).unwrap();
+    assert_eq!(
+        (record.id(), record.unit(), record.action(), record.status()),
+        (id, "app/0", "ok", "completed")
+    );
+    // action-log, action-get ×3, action-set and juju-log.
+    assert_eq!(record.tool_calls(), 6);
+    assert!(record.process_micros() > 0);
+
+    let unit = records::unit(juju.home.path(), "m", "app/0").unwrap();
+    assert_eq!(unit.name(), "app/0");
+    let hook = unit.last_hook().unwrap();
+    assert_eq!((hook.name(), hook.tool_calls()), ("start", 0));
+    assert!(hook.process_micros() > 0);
+
+    let missing = records::task(juju.home.path(), "m", "99").unwrap_err();
+    assert!(
+        matches!(&missing, records::Error::Read { source, .. } if source.kind() == std::io::ErrorKind::NotFound),
+        "{missing}"
+    );
+    assert!(matches!(
+        records::unit(juju.home.path(), "m", "../app/0"),
+        Err(records::Error::InvalidName { .. })
+    ));
 }
 
 #[test]

@@ -1,11 +1,15 @@
 //! The charm registry and the dispatcher: which handler runs for `JUJU_DISPATCH_PATH`, and how
 //! its outcome becomes an exit code, `action-fail` and log lines.
+//!
+//! Handlers are functions or closures (`Fn + Send + Sync + 'static`), so a charm can capture its
+//! own state; [`Dispatch`] is the parsed `JUJU_DISPATCH_PATH`.
 
 use std::any::Any;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::process::ExitCode;
+use std::str::FromStr;
 
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
@@ -26,8 +30,8 @@ pub trait Action: DeserializeOwned + JsonSchema + 'static {
     const NAME: &'static str;
 }
 
-type ActionRunner = Box<dyn Fn(&mut dyn HookTools, &UnitEnv, Value) -> Outcome>;
-type HookRunner = Box<dyn Fn(&mut dyn HookTools, &UnitEnv, &str) -> Outcome>;
+type ActionRunner = Box<dyn Fn(&mut dyn HookTools, &UnitEnv, Value) -> Outcome + Send + Sync>;
+type HookRunner = Box<dyn Fn(&mut dyn HookTools, &UnitEnv, &str) -> Outcome + Send + Sync>;
 type ConfigOptionsFn = fn() -> Result<Map<String, Value>, SchemaError>;
 
 struct RegisteredAction {
@@ -36,6 +40,8 @@ struct RegisteredAction {
 }
 
 /// A charm: its action and hook handlers, and its config type.
+///
+/// Handlers are functions or closures; a `Charm` is `Send + Sync`.
 ///
 /// ```
 /// # extern crate juju_ops as ops;
@@ -54,6 +60,7 @@ struct RegisteredAction {
 /// }
 ///
 /// fn on_greet(event: &mut ActionEvent<Greet>) -> HandlerResult {
+///     event.log(format!("greeting {}", event.params().name))?;
 ///     let greeting = format!("hello, {}", event.params().name);
 ///     event.set_results(&serde_json::json!({ "greeting": greeting }))?;
 ///     Ok(())
@@ -90,15 +97,32 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    /// The process exit code Juju should see: non-zero only for a panic, or a hook handler error
-    /// (so Juju puts the unit in error state).
-    pub fn exit_code(&self, is_action: bool) -> u8 {
+    /// The process exit code Juju should see after an event of `kind`: non-zero only for a
+    /// panic, or a hook handler error (so Juju puts the unit in error state). A failed action
+    /// exits 0: `action-fail` already reported it.
+    ///
+    /// ```
+    /// # extern crate juju_ops as ops;
+    /// use ops::{EventKind, Outcome};
+    ///
+    /// let errored = Outcome::Errored { message: "no disk".into() };
+    /// assert_eq!(errored.exit_code(EventKind::Hook), 1);
+    /// assert_eq!(errored.exit_code(EventKind::Action), 0);
+    /// ```
+    pub fn exit_code(&self, kind: EventKind) -> u8 {
         match self {
             Outcome::Completed | Outcome::Skipped | Outcome::Refused { .. } => 0,
-            Outcome::Errored { .. } if is_action => 0,
+            Outcome::Errored { .. } if kind == EventKind::Action => 0,
             Outcome::Errored { .. } | Outcome::Panicked { .. } => 1,
         }
     }
+}
+
+/// Whether an event is a hook or an action: they report a failed handler differently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventKind {
+    Hook,
+    Action,
 }
 
 /// The event named by `JUJU_DISPATCH_PATH`.
@@ -109,8 +133,18 @@ pub enum Dispatch {
 }
 
 impl Dispatch {
-    /// Parses `hooks/<name>` or `actions/<name>`.
-    pub fn parse(path: &str) -> Result<Dispatch, String> {
+    /// Parses `hooks/<name>` or `actions/<name>` (also available as [`str::parse`]).
+    ///
+    /// ```
+    /// # extern crate juju_ops as ops;
+    /// use ops::{Dispatch, EventKind};
+    ///
+    /// let event = Dispatch::parse("actions/snapshot").unwrap();
+    /// assert_eq!(event, Dispatch::Action("snapshot".into()));
+    /// assert_eq!(event.kind(), EventKind::Action);
+    /// assert_eq!(Dispatch::parse("install").unwrap_err().path, "install");
+    /// ```
+    pub fn parse(path: &str) -> Result<Dispatch, DispatchPathError> {
         match path.split_once('/') {
             Some(("hooks", name)) if !name.is_empty() && !name.contains('/') => {
                 Ok(Dispatch::Hook(name.to_owned()))
@@ -118,12 +152,54 @@ impl Dispatch {
             Some(("actions", name)) if !name.is_empty() && !name.contains('/') => {
                 Ok(Dispatch::Action(name.to_owned()))
             }
-            _ => Err(format!(
-                "JUJU_DISPATCH_PATH is {path:?}; expected hooks/<name> or actions/<name>"
-            )),
+            _ => Err(DispatchPathError {
+                path: path.to_owned(),
+            }),
+        }
+    }
+
+    /// Whether this is a hook or an action.
+    pub fn kind(&self) -> EventKind {
+        match self {
+            Dispatch::Hook(_) => EventKind::Hook,
+            Dispatch::Action(_) => EventKind::Action,
+        }
+    }
+
+    /// The hook or action name.
+    pub fn name(&self) -> &str {
+        match self {
+            Dispatch::Hook(name) | Dispatch::Action(name) => name,
         }
     }
 }
+
+impl FromStr for Dispatch {
+    type Err = DispatchPathError;
+
+    fn from_str(path: &str) -> Result<Dispatch, DispatchPathError> {
+        Dispatch::parse(path)
+    }
+}
+
+/// A `JUJU_DISPATCH_PATH` that is neither `hooks/<name>` nor `actions/<name>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DispatchPathError {
+    /// The path as given.
+    pub path: String,
+}
+
+impl fmt::Display for DispatchPathError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "JUJU_DISPATCH_PATH is {:?}; expected hooks/<name> or actions/<name>",
+            self.path
+        )
+    }
+}
+
+impl std::error::Error for DispatchPathError {}
 
 /// Hooks a charm commonly handles. Any other hook name can be given as a string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -178,10 +254,32 @@ impl Charm {
         Charm::default()
     }
 
-    /// Registers the handler for the action whose params are `P`.
+    /// Registers the handler for the action whose params are `P`: a function, or a closure
+    /// that captures the charm's own state (shared state needs `Arc`/`Mutex` or atomics, since
+    /// a `Charm` is `Send + Sync`).
+    ///
+    /// ```
+    /// # extern crate juju_ops as ops;
+    /// use ops::{Action, ActionEvent, Charm};
+    ///
+    /// /// Say hello.
+    /// #[derive(serde::Deserialize, schemars::JsonSchema)]
+    /// struct Greet {}
+    ///
+    /// impl Action for Greet {
+    ///     const NAME: &'static str = "greet";
+    /// }
+    ///
+    /// let greeting = String::from("hello");
+    /// let charm = Charm::new().action(move |event: &mut ActionEvent<Greet>| {
+    ///     event.set_results(&serde_json::json!({ "greeting": greeting }))?;
+    ///     Ok(())
+    /// });
+    /// # let _ = charm;
+    /// ```
     pub fn action<P: Action>(
         mut self,
-        handler: fn(&mut ActionEvent<'_, P>) -> HandlerResult,
+        handler: impl Fn(&mut ActionEvent<'_, P>) -> HandlerResult + Send + Sync + 'static,
     ) -> Self {
         let spec = ActionSpec::of::<P>(P::NAME);
         let run: ActionRunner = Box::new(move |tools, env, params| {
@@ -204,7 +302,7 @@ impl Charm {
                 &mut event.unit,
                 &format!("action {:?}", P::NAME),
                 result,
-                true,
+                EventKind::Action,
             )
         });
         self.actions
@@ -214,10 +312,11 @@ impl Charm {
 
     /// Registers a handler for a hook (`Hook::Install`, or any hook name such as
     /// `"db-relation-changed"`). Several handlers for one hook run in registration order.
+    /// Like [`Charm::action`], `handler` is a function or a closure.
     pub fn on(
         mut self,
         hook: impl AsRef<str>,
-        handler: fn(&mut HookEvent<'_>) -> HandlerResult,
+        handler: impl Fn(&mut HookEvent<'_>) -> HandlerResult + Send + Sync + 'static,
     ) -> Self {
         let name = hook.as_ref().to_owned();
         let runner: HookRunner = Box::new(move |tools, env, name| {
@@ -226,7 +325,12 @@ impl Charm {
                 name,
             };
             let result = catch_unwind(AssertUnwindSafe(|| handler(&mut event)));
-            finish(&mut event.unit, &format!("hook {name:?}"), result, false)
+            finish(
+                &mut event.unit,
+                &format!("hook {name:?}"),
+                result,
+                EventKind::Hook,
+            )
         });
         self.hooks.entry(name).or_default().push(runner);
         self
@@ -370,7 +474,7 @@ impl Charm {
         let env = UnitEnv::from_env();
         let mut tools = Subprocess::new();
         let outcome = self.dispatch(&event, &mut tools, &env);
-        ExitCode::from(outcome.exit_code(matches!(event, Dispatch::Action(_))))
+        ExitCode::from(outcome.exit_code(event.kind()))
     }
 }
 
@@ -391,15 +495,17 @@ fn finish(
     unit: &mut Unit<'_>,
     what: &str,
     result: Result<HandlerResult, Box<dyn Any + Send>>,
-    is_action: bool,
+    kind: EventKind,
 ) -> Outcome {
     match result {
         Ok(Ok(())) => Outcome::Completed,
         Ok(Err(error)) => {
             let message = error.to_string();
             eprintln!("error: {what} failed: {message}");
-            let _ = unit.juju_log(LogLevel::Error, &format!("{what} failed: {message}"));
-            if is_action && let Err(e) = unit.tools().action_fail(&message) {
+            let _ = unit.juju_log(LogLevel::Error, format!("{what} failed: {message}"));
+            if kind == EventKind::Action
+                && let Err(e) = unit.tools().action_fail(&message)
+            {
                 eprintln!("error: action-fail failed: {e}");
             }
             Outcome::Errored { message }
@@ -408,7 +514,7 @@ fn finish(
             let message = panic_message(payload.as_ref());
             // The default panic hook already printed the message and location to stderr, which
             // Juju stores in the task's results and the unit log.
-            let _ = unit.juju_log(LogLevel::Error, &format!("{what} panicked: {message}"));
+            let _ = unit.juju_log(LogLevel::Error, format!("{what} panicked: {message}"));
             Outcome::Panicked { message }
         }
     }

@@ -1,4 +1,8 @@
-//! What a handler receives: the [`Unit`] it runs on, and for actions the typed [`ActionEvent`].
+//! What a handler receives: the [`Unit`] it runs on (with the [`UnitEnv`] Juju set), a
+//! [`HookEvent`] or, for actions, the typed [`ActionEvent`]; and the errors of reading config
+//! and setting results.
+//!
+//! Methods taking a message take `impl AsRef<str>`: a `&str`, or a `String` from `format!`.
 
 use std::fmt;
 use std::ops::{Deref, DerefMut};
@@ -9,7 +13,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::results::{self, KeyError};
-use crate::tools::{HookTools, LogLevel, StatusName, ToolError};
+use crate::tools::{HookTools, LogLevel, StatusName, StatusTarget, ToolError};
 
 /// Facts about the running unit, read once from the environment Juju sets (contract §1.3).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -62,38 +66,48 @@ impl<'a> Unit<'a> {
     }
 
     /// Writes a line to the unit's log (`juju-log`), visible in `juju debug-log`.
-    pub fn juju_log(&mut self, level: LogLevel, message: &str) -> Result<(), ToolError> {
-        self.tools.juju_log(level, message)
+    pub fn juju_log(&mut self, level: LogLevel, message: impl AsRef<str>) -> Result<(), ToolError> {
+        self.tools.juju_log(level, message.as_ref())
     }
 
     /// `juju-log` at INFO.
-    pub fn info(&mut self, message: &str) -> Result<(), ToolError> {
+    pub fn info(&mut self, message: impl AsRef<str>) -> Result<(), ToolError> {
         self.juju_log(LogLevel::Info, message)
     }
 
     /// `juju-log` at WARNING.
-    pub fn warn(&mut self, message: &str) -> Result<(), ToolError> {
+    pub fn warn(&mut self, message: impl AsRef<str>) -> Result<(), ToolError> {
         self.juju_log(LogLevel::Warning, message)
     }
 
     /// `juju-log` at ERROR.
-    pub fn error(&mut self, message: &str) -> Result<(), ToolError> {
+    pub fn error(&mut self, message: impl AsRef<str>) -> Result<(), ToolError> {
         self.juju_log(LogLevel::Error, message)
     }
 
     /// Sets this unit's workload status (`status-set`).
-    pub fn set_status(&mut self, status: StatusName, message: &str) -> Result<(), ToolError> {
-        self.tools.status_set(status, message, false)
+    pub fn set_status(
+        &mut self,
+        status: StatusName,
+        message: impl AsRef<str>,
+    ) -> Result<(), ToolError> {
+        self.tools
+            .status_set(StatusTarget::Unit, status, message.as_ref())
     }
 
     /// Sets the application's status (`status-set --application`); Juju allows it on the leader only.
-    pub fn set_app_status(&mut self, status: StatusName, message: &str) -> Result<(), ToolError> {
-        self.tools.status_set(status, message, true)
+    pub fn set_app_status(
+        &mut self,
+        status: StatusName,
+        message: impl AsRef<str>,
+    ) -> Result<(), ToolError> {
+        self.tools
+            .status_set(StatusTarget::Application, status, message.as_ref())
     }
 
     /// Sets the workload version shown by `juju status` (`application-version-set`).
-    pub fn set_workload_version(&mut self, version: &str) -> Result<(), ToolError> {
-        self.tools.application_version_set(version)
+    pub fn set_workload_version(&mut self, version: impl AsRef<str>) -> Result<(), ToolError> {
+        self.tools.application_version_set(version.as_ref())
     }
 
     /// Whether this unit is the leader (`is-leader --format=json`).
@@ -192,15 +206,30 @@ impl<P> ActionEvent<'_, P> {
     }
 
     /// Sends a progress message to the user running the action (`action-log`).
-    pub fn log(&mut self, message: &str) -> Result<(), ToolError> {
-        self.unit.tools().action_log(message)
+    pub fn log(&mut self, message: impl AsRef<str>) -> Result<(), ToolError> {
+        self.unit.tools().action_log(message.as_ref())
     }
 
     /// Marks the action failed with `message` (`action-fail`). The handler keeps running, so
     /// usually `return` right after.
-    pub fn fail(&mut self, message: &str) -> Result<(), ToolError> {
+    ///
+    /// ```
+    /// # extern crate juju_ops as ops;
+    /// # use ops::{ActionEvent, HandlerResult};
+    /// # #[derive(serde::Deserialize, schemars::JsonSchema)]
+    /// # struct Snapshot { filename: String }
+    /// fn on_snapshot(event: &mut ActionEvent<Snapshot>) -> HandlerResult {
+    ///     if event.params().filename.contains('/') {
+    ///         event.fail(format!("Invalid filename {:?}", event.params().filename))?;
+    ///         return Ok(());
+    ///     }
+    ///     event.log("snapshotting")?;
+    ///     Ok(())
+    /// }
+    /// ```
+    pub fn fail(&mut self, message: impl AsRef<str>) -> Result<(), ToolError> {
         self.failed = true;
-        self.unit.tools().action_fail(message)
+        self.unit.tools().action_fail(message.as_ref())
     }
 
     /// Whether [`fail`](Self::fail) was called.

@@ -6,7 +6,13 @@
 //! `cargo xtask sync` writes into `charmcraft.yaml`), and runs the registered handler with the
 //! real hook tools. [`testing`] runs the same code in process against an in-memory backend.
 //!
-//! See [`Charm`] for an example.
+//! Handlers are functions or closures taking a [`HookEvent`] or a typed [`ActionEvent`]; their
+//! message arguments take `impl AsRef<str>`, so `event.fail(format!(…))` needs no `&`. See
+//! [`Charm`] for an example.
+//!
+//! Modules: [`params`] (Juju's param validation and defaults), [`results`] (result keys),
+//! [`schema`] (the `charmcraft.yaml` schemas generated from Rust types), [`tools`] (the
+//! [`HookTools`] trait and the real hook tools) and, with the `testing` feature, [`testing`].
 
 mod charm;
 mod event;
@@ -18,7 +24,9 @@ mod secret;
 pub mod testing;
 pub mod tools;
 
-pub use charm::{Action, Charm, Dispatch, HandlerResult, Hook, Outcome};
+pub use charm::{
+    Action, Charm, Dispatch, DispatchPathError, EventKind, HandlerResult, Hook, Outcome,
+};
 pub use event::{ActionEvent, ConfigError, HookEvent, ResultsError, Unit, UnitEnv};
 pub use secret::Secret;
-pub use tools::{HookTools, LogLevel, StatusName, ToolError, ToolErrorKind};
+pub use tools::{HookTools, LogLevel, StatusName, StatusTarget, ToolError, ToolErrorKind};

@@ -4,6 +4,9 @@
 //! `schemars` schema into what a charmcraft user writes by hand: plain JSON Schema draft-4
 //! keywords, everything inlined (no `$ref`, `$schema`, `definitions`, `title`, `format`), and for
 //! an action `description`, `params`, `required` and an explicit `additionalProperties`.
+//! `Option<T>` is `T`, not required; a unit-variant enum is a plain `enum:` of its serde names
+//! (schemars emits `oneOf` when the variants have doc comments: it is merged back, and the
+//! variant docs are dropped).
 
 use std::fmt;
 
@@ -232,17 +235,16 @@ fn juju_schema_for<T: JsonSchema>() -> Value {
         .into_generator();
     let schema = generator.into_root_schema_for::<T>();
     let mut value = schema.to_value();
-    simplify(&mut value, true);
+    simplify(&mut value);
     sorted(value)
 }
 
 /// Removes keywords that are not draft-4 or that a hand-written charmcraft.yaml never has.
-fn simplify(value: &mut Value, root: bool) {
+fn simplify(value: &mut Value) {
     let Value::Object(map) = value else { return };
     for key in ["$schema", "$defs", "definitions", "title", "format", "$id"] {
         map.remove(key);
     }
-    let _ = root;
     // `Option<T>` gives `type: [T, "null"]`: the param is simply not required.
     if let Some(Value::Array(types)) = map.get("type") {
         let kept: Vec<Value> = types.iter().filter(|t| *t != "null").cloned().collect();
@@ -265,7 +267,7 @@ fn simplify(value: &mut Value, root: bool) {
         let mut values = Vec::new();
         let all_enums = variants.iter().all(|v| {
             let mut v = v.clone();
-            simplify(&mut v, false);
+            simplify(&mut v);
             match v.get("enum") {
                 Some(Value::Array(e)) => {
                     values.extend(e.iter().cloned());
@@ -301,13 +303,13 @@ fn simplify(value: &mut Value, root: bool) {
     for key in ["properties", "patternProperties"] {
         if let Some(Value::Object(props)) = map.get_mut(key) {
             for prop in props.values_mut() {
-                simplify(prop, false);
+                simplify(prop);
             }
         }
     }
     for key in ["items", "additionalProperties"] {
         if let Some(inner) = map.get_mut(key) {
-            simplify(inner, false);
+            simplify(inner);
         }
     }
     // An object default that merely repeats its properties' defaults is what Juju builds by
@@ -392,3 +394,53 @@ impl fmt::Display for SchemaError {
 }
 
 impl std::error::Error for SchemaError {}
+
+#[cfg(test)]
+mod tests {
+    use schemars::JsonSchema;
+    use serde_json::json;
+
+    use super::*;
+
+    #[derive(JsonSchema)]
+    #[serde(rename_all = "kebab-case")]
+    #[allow(dead_code)] // reason: only the schema is used
+    enum Plain {
+        Gzip,
+        Bzip2,
+    }
+
+    #[derive(JsonSchema)]
+    #[serde(rename_all = "kebab-case")]
+    #[allow(dead_code)] // reason: only the schema is used
+    enum Documented {
+        /// The fast one.
+        Gzip,
+        /// The small one.
+        Bzip2,
+    }
+
+    #[derive(JsonSchema)]
+    #[allow(dead_code)] // reason: only the schema is used
+    struct Params {
+        plain: Plain,
+        documented: Documented,
+    }
+
+    /// schemars turns a unit-variant enum with variant doc comments into `oneOf` of `const`s;
+    /// `simplify` merges that back, so variant docs change nothing in `charmcraft.yaml`.
+    #[test]
+    fn variant_doc_comments_still_give_a_plain_enum() {
+        let raw = SchemaSettings::draft07()
+            .with(|s| s.inline_subschemas = true)
+            .into_generator()
+            .into_root_schema_for::<Documented>()
+            .to_value();
+        assert!(raw.get("oneOf").is_some(), "{raw}");
+
+        let spec = ActionSpec::of::<Params>("p").unwrap();
+        let plain = json!({"enum": ["gzip", "bzip2"], "type": "string"});
+        assert_eq!(spec.params["plain"], plain);
+        assert_eq!(spec.params["documented"], plain);
+    }
+}

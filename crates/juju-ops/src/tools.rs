@@ -2,6 +2,8 @@
 //!
 //! [`HookTools`] is the one seam between charm code and Juju. [`Subprocess`] runs the real
 //! executables with Juju's grammar; the testing harness swaps in an in-memory implementation.
+//! Hook tools added later get default bodies returning [`ToolErrorKind::Unsupported`], so
+//! existing implementations keep compiling (see the trait's docs).
 
 use std::fmt;
 use std::process::Command;
@@ -66,6 +68,16 @@ impl fmt::Display for StatusName {
     }
 }
 
+/// Whose workload status `status-set` sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StatusTarget {
+    /// This unit's status (`status-set <status> <message>`).
+    Unit,
+    /// The application's status (`status-set --application …`); Juju allows it on the leader
+    /// only.
+    Application,
+}
+
 /// A hook tool that could not be run or exited non-zero.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ToolError {
@@ -85,6 +97,19 @@ pub enum ToolErrorKind {
     BadOutput { reason: String },
     /// The call would exceed an operating-system argument limit.
     TooLarge { reason: String },
+    /// The [`HookTools`] backend does not implement this tool (see the trait's docs).
+    Unsupported,
+}
+
+impl ToolError {
+    /// The error a [`HookTools`] backend returns for a tool it does not implement: what the
+    /// default bodies of hook tools added after 0.1 return.
+    pub fn unsupported(tool: &str) -> ToolError {
+        ToolError {
+            argv: vec![tool.to_owned()],
+            kind: ToolErrorKind::Unsupported,
+        }
+    }
 }
 
 impl fmt::Display for ToolError {
@@ -112,6 +137,9 @@ impl fmt::Display for ToolError {
                 )
             }
             ToolErrorKind::TooLarge { reason } => write!(f, "cannot call `{tool}`: {reason}"),
+            ToolErrorKind::Unsupported => {
+                write!(f, "hook tool `{tool}` is not supported by this backend")
+            }
         }
     }
 }
@@ -121,7 +149,17 @@ impl std::error::Error for ToolError {}
 /// What the runtime needs from Juju while a hook or action runs.
 ///
 /// Implementations: [`Subprocess`] (the real hook tools) and the testing harness's in-memory
-/// backend. Arguments are already validated by the callers in this crate.
+/// backend; a test may implement it too, e.g. to record calls. Arguments are already validated
+/// by the callers in this crate.
+///
+/// # Adding hook tools
+///
+/// The trait is deliberately not sealed, so that tests can implement it. Instead, every hook
+/// tool added after the methods below comes with a default body returning
+/// [`ToolError::unsupported`] (kind [`ToolErrorKind::Unsupported`]): adding a tool is not a
+/// breaking change, and a backend that does not implement it fails that call with a typed error
+/// rather than failing to compile. The methods here are therefore required, and any new ones
+/// are provided.
 pub trait HookTools {
     /// `action-get --format=json`: the action's params, after Juju inserted defaults.
     fn action_get(&mut self) -> Result<Value, ToolError>;
@@ -133,12 +171,13 @@ pub trait HookTools {
     fn action_fail(&mut self, message: &str) -> Result<(), ToolError>;
     /// `juju-log --log-level L`: a line in the unit's log.
     fn juju_log(&mut self, level: LogLevel, message: &str) -> Result<(), ToolError>;
-    /// `status-set [--application] <status> <message>`.
+    /// `status-set [--application] <status> <message>`: `--application` for
+    /// [`StatusTarget::Application`].
     fn status_set(
         &mut self,
+        target: StatusTarget,
         status: StatusName,
         message: &str,
-        application: bool,
     ) -> Result<(), ToolError>;
     /// `application-version-set <version>`.
     fn application_version_set(&mut self, version: &str) -> Result<(), ToolError>;
@@ -275,12 +314,12 @@ impl HookTools for Subprocess {
 
     fn status_set(
         &mut self,
+        target: StatusTarget,
         status: StatusName,
         message: &str,
-        application: bool,
     ) -> Result<(), ToolError> {
         let mut args = Vec::with_capacity(4);
-        if application {
+        if target == StatusTarget::Application {
             args.push("--application");
         }
         args.extend([status.as_str(), message]);

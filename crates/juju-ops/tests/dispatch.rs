@@ -4,11 +4,12 @@
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 use juju_ops::tools::Subprocess;
 use juju_ops::{
-    Action, ActionEvent, Charm, Dispatch, HandlerResult, Hook, HookEvent, HookTools, LogLevel,
-    Outcome, StatusName, ToolError, ToolErrorKind, UnitEnv,
+    Action, ActionEvent, Charm, Dispatch, EventKind, HandlerResult, Hook, HookEvent, HookTools,
+    LogLevel, Outcome, StatusName, StatusTarget, ToolError, ToolErrorKind, UnitEnv,
 };
 use serde_json::{Map, Value, json};
 
@@ -43,13 +44,16 @@ impl HookTools for Recorder {
     }
     fn status_set(
         &mut self,
+        target: StatusTarget,
         status: StatusName,
         message: &str,
-        app: bool,
     ) -> Result<(), ToolError> {
         self.calls.push(format!(
             "status-set{} {status} {message}",
-            if app { " --application" } else { "" }
+            match target {
+                StatusTarget::Unit => "",
+                StatusTarget::Application => " --application",
+            }
         ));
         Ok(())
     }
@@ -99,7 +103,8 @@ fn on_echo(event: &mut ActionEvent<Echo>) -> HandlerResult {
         }
         text => {
             let echoed = vec![text; event.params().times as usize].join(" ");
-            event.log(&format!("echoing in task {}", event.id()))?;
+            let message = format!("echoing in task {}", event.id());
+            event.log(message)?;
             event.set_results(&json!({"echo": {"text": echoed, "times": event.params().times}}))?;
         }
     }
@@ -129,7 +134,11 @@ fn charm() -> Charm {
 }
 
 fn run(event: &str, params: Value) -> (Outcome, Vec<String>) {
-    let event = Dispatch::parse(event).unwrap();
+    run_charm(&charm(), event, params)
+}
+
+fn run_charm(charm: &Charm, event: &str, params: Value) -> (Outcome, Vec<String>) {
+    let event: Dispatch = event.parse().unwrap();
     let mut tools = Recorder {
         params,
         calls: Vec::new(),
@@ -138,7 +147,7 @@ fn run(event: &str, params: Value) -> (Outcome, Vec<String>) {
         action_id: "7".into(),
         ..UnitEnv::default()
     };
-    let outcome = charm().dispatch(&event, &mut tools, &env);
+    let outcome = charm.dispatch(&event, &mut tools, &env);
     (outcome, tools.calls)
 }
 
@@ -154,11 +163,20 @@ fn dispatch_path_is_parsed_strictly() {
     );
     for bad in ["install", "hooks/", "actions/a/b", "relations/x", ""] {
         let err = Dispatch::parse(bad).unwrap_err();
-        assert!(
-            err.contains("expected hooks/<name> or actions/<name>"),
-            "{bad}: {err}"
+        assert_eq!(err.path, bad);
+        assert_eq!(
+            err.to_string(),
+            format!("JUJU_DISPATCH_PATH is {bad:?}; expected hooks/<name> or actions/<name>")
         );
     }
+    assert_eq!(
+        Dispatch::parse("hooks/start").unwrap().kind(),
+        EventKind::Hook
+    );
+    assert_eq!(
+        Dispatch::parse("actions/x").unwrap().kind(),
+        EventKind::Action
+    );
 }
 
 #[test]
@@ -171,7 +189,7 @@ fn hooks_route_by_name_and_unknown_hooks_are_a_no_op() {
     let (outcome, calls) = run("hooks/update-status", Value::Null);
     assert_eq!(outcome, Outcome::Skipped);
     assert!(calls.is_empty());
-    assert_eq!(Outcome::Skipped.exit_code(false), 0);
+    assert_eq!(Outcome::Skipped.exit_code(EventKind::Hook), 0);
 }
 
 #[test]
@@ -206,7 +224,7 @@ fn invalid_params_fail_the_action_before_the_handler() {
         calls,
         ["action-get".to_owned(), format!("action-fail {message}")]
     );
-    assert_eq!(outcome.exit_code(true), 0);
+    assert_eq!(outcome.exit_code(EventKind::Action), 0);
 }
 
 #[test]
@@ -267,7 +285,7 @@ fn handler_errors_fail_actions_and_error_hooks() {
             message: "the handler gave up".into()
         }
     );
-    assert_eq!(outcome.exit_code(true), 0);
+    assert_eq!(outcome.exit_code(EventKind::Action), 0);
     assert_eq!(
         calls,
         [
@@ -277,7 +295,7 @@ fn handler_errors_fail_actions_and_error_hooks() {
         ]
     );
     let (outcome, calls) = run("hooks/stop", Value::Null);
-    assert_eq!(outcome.exit_code(false), 1);
+    assert_eq!(outcome.exit_code(EventKind::Hook), 1);
     assert_eq!(calls, ["juju-log ERROR hook \"stop\" failed: cannot stop"]);
 }
 
@@ -290,7 +308,7 @@ fn panics_are_caught_logged_and_exit_non_zero() {
             message: "asked to panic".into()
         }
     );
-    assert_eq!(outcome.exit_code(true), 1);
+    assert_eq!(outcome.exit_code(EventKind::Action), 1);
     assert_eq!(
         calls,
         [
@@ -299,7 +317,59 @@ fn panics_are_caught_logged_and_exit_non_zero() {
         ]
     );
     let (outcome, _) = run("hooks/remove", Value::Null);
-    assert_eq!(outcome.exit_code(false), 1);
+    assert_eq!(outcome.exit_code(EventKind::Hook), 1);
+}
+
+/// Greet someone.
+#[derive(serde::Deserialize, schemars::JsonSchema)]
+struct Greet {
+    /// Who to greet.
+    name: String,
+}
+
+impl Action for Greet {
+    const NAME: &'static str = "greet";
+}
+
+#[test]
+fn closures_capturing_state_can_be_handlers() {
+    let greeting = String::from("welcome");
+    let seen = Arc::new(Mutex::new(Vec::<String>::new()));
+    let seen_by_action = Arc::clone(&seen);
+    let seen_by_hook = Arc::clone(&seen);
+    let charm = Charm::new()
+        .action(move |event: &mut ActionEvent<Greet>| {
+            let name = event.params().name.clone();
+            seen_by_action.lock().unwrap().push(name.clone());
+            event.set_results(&json!({ "text": format!("{greeting}, {name}") }))?;
+            Ok(())
+        })
+        .on(Hook::Start, move |event| {
+            let seen = seen_by_hook.lock().unwrap().len();
+            event.set_status(StatusName::Active, format!("{seen} greeted"))?;
+            Ok(())
+        });
+
+    let (outcome, calls) = run_charm(&charm, "actions/greet", json!({"name": "ada"}));
+    assert_eq!(outcome, Outcome::Completed);
+    assert_eq!(calls, ["action-get", "action-set text=welcome, ada"]);
+    let (_, calls) = run_charm(&charm, "hooks/start", Value::Null);
+    assert_eq!(calls, ["status-set active 1 greeted"]);
+    assert_eq!(*seen.lock().unwrap(), ["ada"]);
+
+    // A charm can be shared across threads.
+    fn assert_send_sync<T: Send + Sync>(_: &T) {}
+    assert_send_sync(&charm);
+}
+
+#[test]
+fn unsupported_tools_are_a_typed_error() {
+    let err = ToolError::unsupported("secret-get");
+    assert_eq!(err.kind, ToolErrorKind::Unsupported);
+    assert_eq!(
+        err.to_string(),
+        "hook tool `secret-get` is not supported by this backend"
+    );
 }
 
 fn stub(dir: &Path, name: &str, script: &str) {
@@ -340,7 +410,9 @@ fn tool_failures_become_typed_errors_with_stderr() {
 
     assert!(tools.is_leader().unwrap());
 
-    let err = tools.status_set(StatusName::Active, "", false).unwrap_err();
+    let err = tools
+        .status_set(StatusTarget::Unit, StatusName::Active, "")
+        .unwrap_err();
     assert!(matches!(err.kind, ToolErrorKind::Spawn { .. }), "{err}");
     assert!(
         err.to_string()

@@ -75,7 +75,9 @@ impl Itest {
 
         let (model, temporary) = match &self.model {
             Some(model) => {
-                let (models, _) = juju.cli(&["models", "--format", "json"], false)?;
+                let models = juju
+                    .cli_without_model(["models", "--format", "json"])?
+                    .stdout;
                 if !models.contains(&format!("\"{model}\"")) {
                     juju.add_model(model)?;
                 }
@@ -290,8 +292,8 @@ fn run_tests(
 /// On failure: the model's status and log, so the cause is on screen.
 fn report_failure(juju: &Juju, model: &str) {
     eprintln!("\nitest: status of model {model}:");
-    if let Ok((status, _)) = juju.cli(&["status"], true) {
-        eprintln!("{status}");
+    if let Ok(status) = juju.cli(["status"]) {
+        eprintln!("{}", status.stdout);
     }
     eprintln!("itest: last lines of debug-log:");
     if let Ok(log) = juju.debug_log(60) {

@@ -8,6 +8,18 @@ use xshell::{Shell, cmd};
 
 use crate::project::project;
 
+/// The Python packages used as oracles, pinned so that a new release cannot change a verdict
+/// overnight; bump them on purpose (and re-run `cargo xtask bench`, which records them).
+pub const CHARMCRAFT: &str = "charmcraft==4.5.0";
+/// The Python charm runtime the example's Python twin ships.
+pub const OPS: &str = "ops==3.9.0";
+/// `ops.testing` (Scenario), the Python harness.
+pub const OPS_TESTING: &str = "ops[testing]==3.9.0";
+pub const PYDANTIC: &str = "pydantic==2.14.4";
+pub const PYTEST: &str = "pytest==9.2.0";
+/// Reinstalled over Debian's copy in charmcraft's system venv.
+pub const PYOPENSSL: &str = "pyOpenSSL==26.4.0";
+
 /// A venv at `target/oracles/<name>` with `packages` installed; returns its `bin/` directory.
 pub fn venv(sh: &Shell, name: &str, packages: &[&str]) -> anyhow::Result<PathBuf> {
     make_venv(sh, name, "python3", &[], packages, &[])
@@ -81,7 +93,7 @@ fn make_venv(
 
 /// Runs `charmcraft analyse` on a packed charm; fails on lint errors (exit code 1 or 2).
 pub fn charmcraft_analyse(sh: &Shell, charm: &std::path::Path) -> anyhow::Result<()> {
-    let bin = venv(sh, "charmcraft", &["charmcraft"])?;
+    let bin = venv(sh, "charmcraft", &[CHARMCRAFT])?;
     let charmcraft = bin.join("charmcraft");
     let output = cmd!(sh, "{charmcraft} analyse {charm}")
         .ignore_status()
@@ -102,7 +114,7 @@ pub fn charmcraft_analyse(sh: &Shell, charm: &std::path::Path) -> anyhow::Result
 /// Loads `charmcraft.yaml` with charmcraft's own project model (`charmcraft expand-extensions`,
 /// which works offline), in a scratch copy so charmcraft writes nothing into the project.
 pub fn charmcraft_validate(sh: &Shell, yaml: &std::path::Path) -> anyhow::Result<()> {
-    let bin = venv(sh, "charmcraft", &["charmcraft"])?;
+    let bin = venv(sh, "charmcraft", &[CHARMCRAFT])?;
     let charmcraft = bin.join("charmcraft");
     let scratch = project()?.target_dir.join("oracles/charmcraft-validate");
     let _ = std::fs::remove_dir_all(&scratch);

@@ -219,26 +219,15 @@ pub fn zip_time_from_env() -> anyhow::Result<zip::DateTime> {
 /// Converts Unix seconds to a zip timestamp (UTC), clamped to the range zip can store.
 pub fn zip_time(secs: i64) -> anyhow::Result<zip::DateTime> {
     let secs = secs.clamp(315_532_800, 4_354_819_198);
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    let as_u8 = |v: i64| u8::try_from(v).context("timestamp out of range");
+    let at = time::OffsetDateTime::from_unix_timestamp(secs)
+        .map_err(|e| anyhow::anyhow!("timestamp {secs} out of range: {e}"))?;
     zip::DateTime::from_date_and_time(
-        u16::try_from(year).context("timestamp out of range")?,
-        as_u8(month)?,
-        as_u8(day)?,
-        as_u8(rem / 3600)?,
-        as_u8(rem % 3600 / 60)?,
-        as_u8(rem % 60)?,
+        u16::try_from(at.year()).context("timestamp out of range")?,
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second(),
     )
     .map_err(|e| anyhow::anyhow!("cannot store the timestamp in a zip: {e}"))
 }
@@ -254,13 +243,22 @@ pub fn charm_bytes(
         .map(|(n, t)| (n.as_str(), t.as_bytes(), 0o644))
         .collect();
     entries.push(("dispatch", dispatch, 0o755));
+    zip_bytes(&mut entries, mtime)
+}
+
+/// A deflated zip of `(name, bytes, unix mode)` entries, sorted by name, every entry stamped
+/// `mtime`: the same entries give the same bytes.
+pub fn zip_bytes(
+    entries: &mut [(&str, &[u8], u32)],
+    mtime: zip::DateTime,
+) -> anyhow::Result<Vec<u8>> {
     entries.sort_by(|a, b| a.0.cmp(b.0));
     let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
     let base = zip::write::SimpleFileOptions::DEFAULT
         .compression_method(zip::CompressionMethod::Deflated)
         .last_modified_time(mtime);
-    for (name, bytes, mode) in entries {
-        zip.start_file(name, base.unix_permissions(mode))?;
+    for (name, bytes, mode) in entries.iter() {
+        zip.start_file(*name, base.unix_permissions(*mode))?;
         zip.write_all(bytes)?;
     }
     Ok(zip.finish()?.into_inner())
@@ -274,21 +272,7 @@ pub fn write_charm(
     mtime: zip::DateTime,
 ) -> anyhow::Result<()> {
     let bytes = charm_bytes(dispatch, files, mtime)?;
-    let dir = out.parent().unwrap_or(Path::new("."));
-    let name = out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = fs::write(&temp, &bytes)
-        .with_context(|| format!("cannot write {}", temp.display()))
-        .and_then(|()| {
-            fs::rename(&temp, out).with_context(|| format!("cannot write {}", out.display()))
-        });
-    if result.is_err() {
-        let _ = fs::remove_file(&temp);
-    }
-    result
+    crate::util::write_atomically(out, &bytes)
 }
 
 /// The unpacked tree (`target/charm/prime`): what charmcraft's `dump` part in charmcraft.yaml

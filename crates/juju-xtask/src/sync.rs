@@ -102,25 +102,9 @@ pub fn ensure_synced(file: &Path, schema: &Value, check: bool) -> anyhow::Result
             "{rel} is not up to date with the Rust types in charm/:\n{diff}"
         )));
     }
-    write_atomically(file, &new)?;
+    crate::util::write_atomically(file, new.as_bytes())?;
     eprintln!("updated {rel}:\n{diff}");
     Ok(None)
-}
-
-/// Writes through a temporary file in the same directory and renames it over `path`.
-pub fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    fs::write(&temp, text).with_context(|| format!("cannot write {}", temp.display()))?;
-    if let Err(e) = fs::rename(&temp, path) {
-        let _ = fs::remove_file(&temp);
-        bail!("cannot replace {}: {e}", path.display());
-    }
-    Ok(())
 }
 
 #[cfg(test)]

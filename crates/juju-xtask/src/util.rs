@@ -1,6 +1,7 @@
-//! Helpers shared by the commands: cargo invocation and CI detection.
+//! Helpers shared by the commands: cargo invocation, CI detection, atomic file writes.
 
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use cargo_metadata::Message;
@@ -41,4 +42,24 @@ fn built_executable(messages: &str, name: &str) -> anyhow::Result<PathBuf> {
             _ => None,
         })
         .with_context(|| format!("cargo did not report the {name} executable it built"))
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same directory (an unpredictable
+/// name) renamed over it: readers see the old file or the new one, never a part, and a failed
+/// write leaves no temporary file behind.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let mut temp = tempfile::Builder::new()
+        .prefix(".tmp-")
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    temp.write_all(bytes)
+        .and_then(|()| temp.flush())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    temp.persist(path)
+        .map_err(|e| anyhow::anyhow!("cannot replace {}: {}", path.display(), e.error))?;
+    Ok(())
 }

@@ -22,13 +22,13 @@ pub fn on_snapshot(event: &mut ActionEvent<Snapshot>) -> HandlerResult {
         || params.filename.contains('/')
         || params.filename.starts_with('.')
     {
-        event.fail(&format!(
+        event.fail(format!(
             "Invalid filename {:?}: a plain file name is expected",
             params.filename
         ))?;
         return Ok(());
     }
-    event.log(&format!("Generating snapshot into {}", params.filename))?;
+    event.log(format!("Generating snapshot into {}", params.filename))?;
     let config: Config = event.config()?;
     let dir = event.env().charm_dir.join(&config.snapshot_dir);
     let path = dir.join(&params.filename);
@@ -49,7 +49,7 @@ pub fn on_snapshot(event: &mut ActionEvent<Snapshot>) -> HandlerResult {
             "result": format!("Stored snapshot in {}.", params.filename),
             "snapshot-size": content.len().to_string(),
         }))?,
-        Err(e) => event.fail(&format!("Failed to generate snapshot: {e}"))?,
+        Err(e) => event.fail(format!("Failed to generate snapshot: {e}"))?,
     }
     Ok(())
 }

@@ -12,7 +12,7 @@ use xshell::{Shell, cmd};
 use juju_xtask::project::project;
 
 /// The Python packages the Python charms ship in their venv.
-const CHARM_PACKAGES: [&str; 2] = ["ops", "pydantic"];
+const CHARM_PACKAGES: [&str; 2] = [juju_xtask::oracle::OPS, juju_xtask::oracle::PYDANTIC];
 
 /// The number of params the echo charms declare (the scale runs use the first 1, 10, 100).
 pub const ECHO_PARAMS: usize = 100;
@@ -59,22 +59,19 @@ pub fn pack_python(
     collect(source, source, "", &mut entries)?;
     entries.retain(|(name, _)| !name.starts_with("tests/"));
     collect(venv, venv, "venv/", &mut entries)?;
-    entries.sort();
-    let mut zip = zip::ZipWriter::new(fs::File::create(out)?);
-    let deflated =
-        zip::write::SimpleFileOptions::DEFAULT.compression_method(zip::CompressionMethod::Deflated);
-    for (name, text) in extra {
-        zip.start_file(*name, deflated.unix_permissions(0o644))?;
-        zip.write_all(text.as_bytes())?;
-    }
+    let mut files = Vec::new();
     for (name, path) in entries {
         use std::os::unix::fs::PermissionsExt;
         let mode = fs::metadata(&path)?.permissions().mode() & 0o777;
-        zip.start_file(name, deflated.unix_permissions(mode))?;
-        zip.write_all(&fs::read(&path)?)?;
+        files.push((name, fs::read(&path)?, mode));
     }
-    zip.finish()?;
-    Ok(())
+    let mut archive: Vec<(&str, &[u8], u32)> = extra
+        .iter()
+        .map(|(name, text)| (*name, text.as_bytes(), 0o644))
+        .chain(files.iter().map(|(n, b, m)| (n.as_str(), b.as_slice(), *m)))
+        .collect();
+    let bytes = juju_xtask::pack::zip_bytes(&mut archive, juju_xtask::pack::zip_time_from_env()?)?;
+    juju_xtask::util::write_atomically(out, &bytes)
 }
 
 fn collect(

@@ -128,20 +128,8 @@ impl PackPlan {
 /// YAML with keys sorted at every level (charmcraft writes `yaml.safe_dump(sort_keys=True)`).
 fn render(value: &Value) -> anyhow::Result<String> {
     let options = serde_saphyr::ser_options! { folded_wrap_chars: usize::MAX / 2 };
-    serde_saphyr::to_string_with_options(&sorted(value.clone()), options)
+    serde_saphyr::to_string_with_options(&ops::schema::sorted(value.clone()), options)
         .map_err(|e| anyhow::anyhow!("cannot render YAML: {e}"))
-}
-
-fn sorted(value: Value) -> Value {
-    match value {
-        Value::Object(map) => {
-            let mut entries: Vec<(String, Value)> = map.into_iter().collect();
-            entries.sort_by(|a, b| a.0.cmp(&b.0));
-            Value::Object(entries.into_iter().map(|(k, v)| (k, sorted(v))).collect())
-        }
-        Value::Array(items) => Value::Array(items.into_iter().map(sorted).collect()),
-        other => other,
-    }
 }
 
 /// Juju's charm-name rule: `^[a-z][a-z0-9]*(-[a-z0-9]*[a-z][a-z0-9]*)*$`.

@@ -37,7 +37,7 @@ pub enum SyncError {
     /// The Rust side declares an action name Juju refuses.
     BadActionName {
         name: String,
-        reason: &'static str,
+        reason: String,
     },
     /// The spliced text did not parse back to the intended document (a bug guard).
     Unverified {
@@ -106,27 +106,6 @@ fn kind(value: &Value) -> String {
         Value::Array(_) => "a list".into(),
         Value::Object(_) => "a mapping".into(),
     }
-}
-
-/// Juju's action-name rule, and its reserved names.
-fn check_action_name(name: &str) -> Result<(), &'static str> {
-    let bytes = name.as_bytes();
-    let edge = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit();
-    let valid = match (bytes.first(), bytes.last()) {
-        (Some(first), Some(last)) => {
-            edge(first) && edge(last) && bytes.iter().all(|b| edge(b) || *b == b'-')
-        }
-        _ => false,
-    };
-    if !valid {
-        return Err(
-            "action names must start and end with a lowercase letter or digit and contain only lowercase letters, digits and hyphens",
-        );
-    }
-    if name == "juju" || name.starts_with("juju-") {
-        return Err("\"juju\" and the \"juju-\" prefix are reserved by Juju");
-    }
-    Ok(())
 }
 
 /// Renders `{section: value}` as block YAML, as a charmcraft user would write it.
@@ -234,9 +213,9 @@ pub fn update_sections(text: &str, schema: &Value, sections: &[&str]) -> Result<
     }
     if let Some(actions) = schema.get("actions").and_then(Value::as_object) {
         for name in actions.keys() {
-            check_action_name(name).map_err(|reason| SyncError::BadActionName {
+            ops::schema::check_action_name(name).map_err(|e| SyncError::BadActionName {
                 name: name.clone(),
-                reason,
+                reason: e.reason,
             })?;
         }
     }
@@ -292,32 +271,23 @@ fn verify(
 /// A line diff of `old` → `new`: removed lines (`-`, numbered in the old text) and added lines
 /// (`+`, numbered in the new text).
 pub fn diff(old: &str, new: &str) -> String {
-    let a: Vec<&str> = old.lines().collect();
-    let b: Vec<&str> = new.lines().collect();
-    // Longest common subsequence table; files here are a few hundred lines.
-    let mut lcs = vec![vec![0u32; b.len() + 1]; a.len() + 1];
-    for i in (0..a.len()).rev() {
-        for j in (0..b.len()).rev() {
-            lcs[i][j] = if a[i] == b[j] {
-                lcs[i + 1][j + 1] + 1
-            } else {
-                lcs[i + 1][j].max(lcs[i][j + 1])
-            };
-        }
-    }
-    let (mut i, mut j) = (0, 0);
+    // Myers' diff with a deadline: linear memory, and bounded time on any input.
+    let diff = similar::TextDiff::configure()
+        .timeout(std::time::Duration::from_secs(2))
+        .diff_lines(old, new);
     let mut out = String::new();
-    while i < a.len() || j < b.len() {
-        if i < a.len() && j < b.len() && a[i] == b[j] {
-            i += 1;
-            j += 1;
-        } else if i < a.len() && (j == b.len() || lcs[i + 1][j] >= lcs[i][j + 1]) {
-            out.push_str(&format!("  -{:>4} | {}\n", i + 1, a[i]));
-            i += 1;
-        } else {
-            out.push_str(&format!("  +{:>4} | {}\n", j + 1, b[j]));
-            j += 1;
-        }
+    for change in diff.iter_all_changes() {
+        let (sign, line) = match change.tag() {
+            similar::ChangeTag::Equal => continue,
+            similar::ChangeTag::Delete => ('-', change.old_index()),
+            similar::ChangeTag::Insert => ('+', change.new_index()),
+        };
+        let number = line.map_or(0, |i| i + 1);
+        let text = change
+            .as_str()
+            .unwrap_or_default()
+            .trim_end_matches(['\n', '\r']);
+        out.push_str(&format!("  {sign}{number:>4} | {text}\n"));
     }
     out
 }

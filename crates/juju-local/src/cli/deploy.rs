@@ -1,0 +1,317 @@
+//! `juju deploy` and `juju refresh` of local `.charm` files: the archive is unpacked into a
+//! staging directory and read before the model changes, then each unit gets its copy of the
+//! charm tree and runs the hooks Juju runs.
+
+use std::fs;
+use std::path::Path;
+
+use serde_json::{Map, Value};
+
+use super::hooks::run_hook;
+use super::{MODEL, Output};
+use crate::args::Args;
+use crate::charm::{self, CharmInfo};
+use crate::error::{Result, run_error, usage};
+use crate::state::{self, AppRecord, Home, Model, Status, UnitRecord};
+use crate::sys;
+
+/// `juju deploy CHARM.charm [APP]`: unpacks a local charm for each unit and runs `install`,
+/// `leader-elected` (or `leader-settings-changed`), `config-changed` and `start`.
+pub fn deploy(home: &Home, args: &[String]) -> Result<Output> {
+    let a = Args::parse(
+        args,
+        &[
+            MODEL,
+            (&["n", "num-units"], true),
+            (&["config"], true),
+            (&["base"], true),
+            (&["channel"], true),
+            (&["revision"], true),
+            (&["trust"], false),
+            (&["constraints"], true),
+            (&["to"], true),
+        ],
+    )?;
+    let model = home.resolve_model(a.get("model"))?;
+    let (charm_path, app_name) = match a.positional.as_slice() {
+        [charm] => (charm.clone(), None),
+        [charm, app] => (charm.clone(), Some(app.clone())),
+        _ => {
+            return Err(usage(
+                "deploy needs a charm path and an optional application name",
+            ));
+        }
+    };
+    let charm_path = Path::new(&charm_path);
+    if !charm_path.is_file() {
+        return Err(run_error(format!(
+            "cannot deploy {:?}: juju-local deploys local .charm files only (no Charmhub here)",
+            charm_path.display().to_string()
+        )));
+    }
+    let units: u32 = match a.get("num-units") {
+        None => 1,
+        Some(n) => n
+            .parse()
+            .ok()
+            .filter(|n| *n >= 1)
+            .ok_or_else(|| usage(format!("invalid --num-units {n:?}")))?,
+    };
+    // Unpack once into a staging directory to validate the archive before touching the model.
+    let staging = model.dir.join(format!(".deploy-{}", state::unique_hex(8)));
+    charm::unpack(charm_path, &staging)?;
+    let info = match charm::read_info(&staging) {
+        Ok(info) => info,
+        Err(e) => {
+            let _ = fs::remove_dir_all(&staging);
+            return Err(e);
+        }
+    };
+    let result = deploy_units(
+        &model,
+        &a,
+        &info,
+        &staging,
+        app_name.unwrap_or_else(|| info.name.clone()),
+        units,
+    );
+    let _ = fs::remove_dir_all(&staging);
+    result
+}
+
+/// Creates the application and its units from the staged charm, then runs each unit's deploy
+/// hooks; a failing hook stops that unit's sequence and is reported on stderr.
+fn deploy_units(
+    model: &Model,
+    a: &Args,
+    info: &CharmInfo,
+    staging: &Path,
+    app_name: String,
+    units: u32,
+) -> Result<Output> {
+    let mut config = Map::new();
+    for pair in a.all("config") {
+        let Some((k, v)) = pair.split_once('=') else {
+            return Err(usage(format!("--config expects key=value, got {pair:?}")));
+        };
+        config.insert(k.to_owned(), info.parse_config_value(k, v)?);
+    }
+    let app = model.locked(|| {
+        if model.app_dir(&app_name).join("app.json").exists() {
+            return Err(run_error(format!(
+                "cannot add application \"{app_name}\": application already exists"
+            )));
+        }
+        let app = AppRecord {
+            name: app_name.clone(),
+            charm: info.name.clone(),
+            revision: 0,
+            units: (0..units).collect(),
+            config: config.clone(),
+            leader_settings: Map::new(),
+        };
+        for number in 0..units {
+            let unit_dir = model.unit_dir(&app_name, number);
+            fs::create_dir_all(&unit_dir)?;
+            sys::copy_tree(staging, &unit_dir.join("charm"))?;
+            model.save_unit(&UnitRecord {
+                app: app_name.clone(),
+                number,
+                workload: Status::new("waiting", "agent initialising"),
+                agent: Status::new("allocating", ""),
+                status_set_by_charm: false,
+                leader: number == 0,
+                version: String::new(),
+                charm_state: Map::new(),
+                last_hook: None,
+            })?;
+        }
+        model.save_app(&app)?;
+        Ok(app)
+    })?;
+    let mut stderr = format!(
+        "Located local charm \"{}\", revision 0\nDeploying \"{app_name}\" from local charm \"{}\", revision 0\n",
+        info.name, info.name
+    );
+    for number in 0..units {
+        let _lock = state::lock(&model.unit_dir(&app_name, number).join("unit.lock"))?;
+        let mut unit = model.unit(&app_name, number)?;
+        unit.workload = Status::new("maintenance", "installing charm software");
+        model.save_unit(&unit)?;
+        let leader_hook = if number == 0 {
+            "leader-elected"
+        } else {
+            "leader-settings-changed"
+        };
+        for hook in ["install", leader_hook, "config-changed", "start"] {
+            if !run_hook(model, &app, info, number, hook)? {
+                stderr.push_str(&format!(
+                    "unit {app_name}/{number}: hook failed: \"{hook}\"\n"
+                ));
+                break;
+            }
+        }
+        let mut unit = model.unit(&app_name, number)?;
+        if unit.workload.current == "maintenance" && !unit.status_set_by_charm {
+            unit.workload = Status::new("unknown", "");
+            model.save_unit(&unit)?;
+        }
+    }
+    Ok(Output::err(stderr))
+}
+
+/// `juju refresh APP --path CHARM.charm`, as Juju does it for a local charm: the archive is
+/// unpacked and read before anything changes, its charm name must be the application's, the
+/// revision goes up by one, and every unit gets the new charm tree and runs `upgrade-charm` then
+/// `config-changed`. Charmhub refreshes (`--switch`, `--channel`, `--revision`) are refused.
+pub fn refresh(home: &Home, args: &[String]) -> Result<Output> {
+    let a = Args::parse(
+        args,
+        &[
+            MODEL,
+            (&["path"], true),
+            (&["switch"], true),
+            (&["channel"], true),
+            (&["revision"], true),
+        ],
+    )?;
+    for flag in ["switch", "channel", "revision"] {
+        if a.get(flag).is_some() {
+            return Err(run_error(format!(
+                "--{flag} is not supported: juju-local refreshes from local .charm files only (--path; no Charmhub here)"
+            )));
+        }
+    }
+    let [app_name] = a.positional.as_slice() else {
+        return Err(usage("refresh needs one application name"));
+    };
+    let Some(charm_path) = a.get("path") else {
+        return Err(usage(
+            "refresh needs --path CHARM.charm: juju-local refreshes from local .charm files only (no Charmhub here)",
+        ));
+    };
+    let model = home.resolve_model(a.get("model"))?;
+    model.app(app_name)?;
+    let charm_path = Path::new(charm_path);
+    if !charm_path.exists() {
+        return Err(run_error(format!(
+            "no charm found at {:?}",
+            charm_path.display().to_string()
+        )));
+    }
+    if !charm_path.is_file() {
+        return Err(run_error(format!(
+            "cannot refresh \"{app_name}\" from {:?}: juju-local refreshes from local .charm files only (no Charmhub here)",
+            charm_path.display().to_string()
+        )));
+    }
+    // Unpack once into a staging directory to validate the archive before touching the model.
+    let staging = model.dir.join(format!(".refresh-{}", state::unique_hex(8)));
+    charm::unpack(charm_path, &staging)?;
+    let result = charm::read_info(&staging)
+        .and_then(|info| refresh_units(&model, app_name, &info, &staging));
+    let _ = fs::remove_dir_all(&staging);
+    result
+}
+
+/// Bumps the revision, keeps the config the new charm still fits, and gives every unit the new
+/// charm tree and its `upgrade-charm` and `config-changed` hooks.
+fn refresh_units(
+    model: &Model,
+    app_name: &str,
+    info: &CharmInfo,
+    staging: &Path,
+) -> Result<Output> {
+    let app = model.locked(|| {
+        let mut app = model.app(app_name)?;
+        if info.name != app.charm {
+            return Err(run_error(format!(
+                "cannot refresh \"{}\" to \"{}\"",
+                app.charm, info.name
+            )));
+        }
+        app.revision = app.revision.saturating_add(1);
+        // Juju keeps the settings the new charm still defines with a value of the right type.
+        app.config.retain(|name, value| {
+            info.options
+                .get(name)
+                .is_some_and(|option| fits_option(option, value))
+        });
+        model.save_app(&app)?;
+        Ok(app)
+    })?;
+    let mut stderr = format!(
+        "Added local charm \"{}\", revision {}, to the model\n",
+        info.name, app.revision
+    );
+    for number in app.units.clone() {
+        let unit_dir = model.unit_dir(app_name, number);
+        let _lock = state::lock(&unit_dir.join("unit.lock"))?;
+        replace_charm(&unit_dir, staging).map_err(|e| {
+            run_error(format!(
+                "cannot refresh unit {app_name}/{number}: {}",
+                e.message
+            ))
+        })?;
+        for hook in ["upgrade-charm", "config-changed"] {
+            if !run_hook(model, &app, info, number, hook)? {
+                stderr.push_str(&format!(
+                    "unit {app_name}/{number}: hook failed: \"{hook}\"\n"
+                ));
+                break;
+            }
+        }
+    }
+    Ok(Output::err(stderr))
+}
+
+/// Whether a set config value still fits the option of that name (Juju's `FilterSettings`).
+fn fits_option(option: &Value, value: &Value) -> bool {
+    match option
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or("string")
+    {
+        "int" => value.is_i64() || value.is_u64(),
+        "float" => value.is_number(),
+        "boolean" => value.is_boolean(),
+        _ => value.is_string(),
+    }
+}
+
+/// Replaces a unit's `charm/` with a copy of `tree` (the caller holds the unit lock). The copy
+/// is made in a sibling directory and renamed in, so `charm/` is never a partial copy; a copy
+/// that fails leaves the old charm as it was.
+fn replace_charm(unit_dir: &Path, tree: &Path) -> Result<()> {
+    // Leftovers of a refresh killed mid-way (nobody else swaps charms while we hold the lock).
+    for entry in fs::read_dir(unit_dir)?.filter_map(std::result::Result::ok) {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with(".charm.new-") || name.starts_with(".charm.old-") {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+    let suffix = state::unique_hex(8);
+    let fresh = unit_dir.join(format!(".charm.new-{suffix}"));
+    let old = unit_dir.join(format!(".charm.old-{suffix}"));
+    let current = unit_dir.join("charm");
+    if let Err(e) = sys::copy_tree(tree, &fresh) {
+        let _ = fs::remove_dir_all(&fresh);
+        return Err(e.into());
+    }
+    match fs::rename(&current, &old) {
+        Ok(()) => {}
+        // A refresh killed between the two renames left no charm: put the new one in.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => {
+            let _ = fs::remove_dir_all(&fresh);
+            return Err(e.into());
+        }
+    }
+    if let Err(e) = fs::rename(&fresh, &current) {
+        let _ = fs::rename(&old, &current);
+        let _ = fs::remove_dir_all(&fresh);
+        return Err(e.into());
+    }
+    let _ = fs::remove_dir_all(&old);
+    Ok(())
+}

@@ -1,0 +1,105 @@
+//! The `juju` commands: [`main`] dispatches a command name to its module (models, deploy and
+//! refresh, status, run and show-task, exec, config, debug-log, version), and this module holds
+//! what they share: the [`Output`] of a command, the common flags and the help text. Output
+//! shapes and exit codes follow Juju 3.6 (`cmd/juju/action` in Juju).
+
+mod config;
+mod debug_log;
+mod deploy;
+mod exec;
+mod hooks;
+mod models;
+mod params;
+mod run;
+mod status;
+mod tasks;
+mod version;
+
+use crate::error::{Result, usage};
+use crate::state::Home;
+
+/// What a command printed and its exit code.
+#[derive(Debug, Default)]
+pub struct Output {
+    pub stdout: String,
+    pub stderr: String,
+    pub code: i32,
+}
+
+impl Output {
+    /// Output on stdout only, exit 0.
+    fn out(stdout: impl Into<String>) -> Output {
+        Output {
+            stdout: stdout.into(),
+            ..Output::default()
+        }
+    }
+
+    /// Output on stderr only, exit 0 (Juju's progress messages).
+    fn err(stderr: impl Into<String>) -> Output {
+        Output {
+            stderr: stderr.into(),
+            ..Output::default()
+        }
+    }
+}
+
+/// `-m, --model NAME`, taken by every command that works in a model.
+const MODEL: (&[&str], bool) = (&["m", "model"], true);
+/// `--format FORMAT`.
+const FORMAT: (&[&str], bool) = (&["format"], true);
+/// `-c, --controller NAME` (accepted and ignored: there is one controller).
+const CONTROLLER_FLAG: (&[&str], bool) = (&["c", "controller"], true);
+
+pub const HELP: &str = "juju-local: a local Juju for integration tests (the juju CLI subset, a unit agent and the hook tools)
+
+Usage: juju-local <command> [options]
+
+Commands:
+  version                         print the Juju version this emulates
+  controllers, show-controller    the local controller
+  add-model NAME                  create a model (and switch to it)
+  destroy-model NAME              remove a model and everything in it
+  models, switch NAME             list models, choose the current one
+  deploy CHARM.charm [APP]        unpack a local charm and run install, leader-elected, config-changed, start
+  refresh APP --path FILE.charm   replace an application's charm with a local one and run upgrade-charm, config-changed
+  status                          applications and units (--format json)
+  run UNIT ACTION [k=v ...]       run an action (--params FILE, --format json, --string-args)
+  show-task ID                    a finished task
+  exec --unit UNIT -- COMMAND     run a command in the unit's hook context
+  debug-log                       the units' logs (--limit N, --include UNIT)
+  config APP [k=v ...]            show or set application config
+
+Common option: -m, --model NAME. State lives in $JUJU_LOCAL_HOME (default ~/.local/share/juju-local).
+";
+
+/// Runs `juju <command> <args…>` against the state under `$JUJU_LOCAL_HOME`.
+pub fn main(command: &str, args: &[String]) -> Result<Output> {
+    let home = Home::from_env();
+    match command {
+        "version" => Ok(version::version()),
+        "help" | "--help" | "-h" => Ok(Output::out(HELP)),
+        "controllers" | "show-controller" => models::controllers(&home, command, args),
+        "add-model" => models::add_model(&home, args),
+        "destroy-model" => models::destroy_model(&home, args),
+        "models" => models::models(&home, args),
+        "switch" => models::switch(&home, args),
+        "deploy" => deploy::deploy(&home, args),
+        "refresh" => deploy::refresh(&home, args),
+        "status" => status::status(&home, args),
+        "run" => run::run(&home, args),
+        "show-task" => run::show_task(&home, args),
+        "exec" => exec::exec(&home, args),
+        "debug-log" => debug_log::debug_log(&home, args),
+        "config" => config::config(&home, args),
+        other => Err(usage(format!("unrecognized command: juju {other}"))),
+    }
+}
+
+/// A value as `--format json` (one line) or YAML prints it.
+fn json_or_yaml(value: &serde_json::Value, format: Option<&str>) -> String {
+    match format {
+        Some("json") => format!("{value}\n"),
+        _ => serde_saphyr::to_string(value).unwrap_or_default(),
+    }
+}
