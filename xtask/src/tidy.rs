@@ -8,6 +8,8 @@
 //!   pins its siblings at `=<version>`, and the template takes the toolkit at tag `v<version>`
 //!   from the workspace's `repository`;
 //! - crate dependencies point one way (see `ALLOWED_EDGES`);
+//! - the Python oracles are pinned once (`juju_xtask::oracle`), and the local Juju's Python
+//!   charm test installs the same versions;
 //! - the GitHub workflows, this repository's and the template's, parse, every job says where it
 //!   runs and every step either `uses` an action pinned to a full commit SHA or `run`s a command
 //!   (the structural part of actionlint, which `.ci/run` also runs when it is installed).
@@ -46,6 +48,7 @@ impl Tidy {
             .context("`cargo metadata` failed")?;
         problems.extend(check_dependency_edges(&metadata));
         problems.extend(check_versions(&metadata, &root)?);
+        problems.extend(check_oracle_pins(&root)?);
         problems.extend(check_workflows(&root.join(".github/workflows"))?);
         problems.extend(check_workflows(&root.join("template/.github/workflows"))?);
         if problems.is_empty() {
@@ -195,6 +198,18 @@ fn source_files(root: &Path) -> anyhow::Result<Vec<PathBuf>> {
     }
     out.sort();
     Ok(out)
+}
+
+/// The local Juju's test of a Python `ops` charm installs the same pinned packages as the bench
+/// (it cannot link `juju_xtask::oracle`, where the pins live).
+fn check_oracle_pins(root: &Path) -> anyhow::Result<Vec<String>> {
+    let test = "crates/juju-local/tests/local_juju.rs";
+    let text = fs::read_to_string(root.join(test))?;
+    Ok([juju_xtask::oracle::OPS, juju_xtask::oracle::PYDANTIC]
+        .iter()
+        .filter(|pin| !text.contains(&format!("\"{pin}\"")))
+        .map(|pin| format!("{test}: must install {pin:?}, as juju_xtask::oracle pins it"))
+        .collect())
 }
 
 /// Which workspace crates each workspace crate may depend on (normal dependencies).

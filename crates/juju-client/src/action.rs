@@ -61,11 +61,7 @@ impl Juju {
                     stderr: e.stderr,
                 });
             }
-            Err(e) if e.stderr.contains("task failed") => CliOutput {
-                argv: e.argv,
-                stdout: e.stdout,
-                stderr: e.stderr,
-            },
+            Err(e) if e.stderr.contains("task failed") => e.into_output(),
             Err(e) => return Err(e.into()),
         };
         match first_task(&output)? {
@@ -89,11 +85,7 @@ impl Juju {
         args.extend(command.into_iter().map(|a| a.as_ref().to_owned()));
         let output = match self.cli(&args) {
             Ok(output) => output,
-            Err(e) if e.stderr.contains("task failed") => CliOutput {
-                argv: e.argv,
-                stdout: e.stdout,
-                stderr: e.stderr,
-            },
+            Err(e) if e.stderr.contains("task failed") => e.into_output(),
             Err(e) => return Err(e.into()),
         };
         match first_task(&output)? {

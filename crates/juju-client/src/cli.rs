@@ -109,6 +109,18 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+impl CliError {
+    /// What the command printed, for a command whose non-zero exit still printed its result
+    /// (`juju run` and `juju exec` exit non-zero when the task failed).
+    pub(crate) fn into_output(self) -> CliOutput {
+        CliOutput {
+            argv: self.argv,
+            stdout: self.stdout,
+            stderr: self.stderr,
+        }
+    }
+}
+
 impl From<CliError> for Error {
     fn from(e: CliError) -> Self {
         Error::Cli(e)

@@ -45,12 +45,9 @@ pub fn deployed() -> &'static Deployed {
 
 /// [`deployed`], returning what went wrong instead of panicking. The first outcome is kept: a
 /// failed deployment is reported again to every later caller.
-pub fn try_deployed() -> Result<&'static Deployed, String> {
-    static DEPLOYED: OnceLock<Result<Deployed, String>> = OnceLock::new();
-    DEPLOYED
-        .get_or_init(|| deploy().map_err(|e| e.to_string()))
-        .as_ref()
-        .map_err(Clone::clone)
+pub fn try_deployed() -> Result<&'static Deployed, &'static Error> {
+    static DEPLOYED: OnceLock<Result<Deployed, Error>> = OnceLock::new();
+    DEPLOYED.get_or_init(deploy).as_ref()
 }
 
 fn deploy() -> Result<Deployed, Error> {
