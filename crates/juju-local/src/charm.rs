@@ -8,7 +8,9 @@ use std::path::{Component, Path, PathBuf};
 
 use serde_json::{Map, Value};
 
+use crate::charm_rules::{self, CharmRefusal};
 use crate::error::{Result, run_error};
+use crate::{gofmt, secret_uri};
 
 /// What the local Juju needs to know about an unpacked charm.
 #[derive(Debug, Clone, Default)]
@@ -167,6 +169,47 @@ pub fn read_info(dir: &Path) -> Result<CharmInfo> {
     })
 }
 
+/// Reads a charm file as YAML for Juju's checks: `None` when absent, `Null` when empty.
+fn read_raw(dir: &Path, name: &str) -> std::result::Result<Option<Value>, CharmRefusal> {
+    let text = match fs::read_to_string(dir.join(name)) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(refusal(format!("cannot read {name}: {e}"))),
+    };
+    if text.trim().is_empty() {
+        return Ok(Some(Value::Null));
+    }
+    serde_saphyr::from_str::<Value>(&text)
+        .map(Some)
+        .map_err(|e| refusal(format!("yaml: {name}: {e}")))
+}
+
+fn refusal(message: String) -> CharmRefusal {
+    CharmRefusal {
+        message,
+        bare: false,
+    }
+}
+
+/// Juju's checks of an unpacked charm before `deploy` or `refresh` touches the model: manifest
+/// bases, `config.yaml` types and defaults, `actions.yaml` names and schemas
+/// ([`crate::charm_rules`]).
+pub fn validate(dir: &Path) -> std::result::Result<(), CharmRefusal> {
+    let metadata = match read_raw(dir, "metadata.yaml")? {
+        Some(Value::Object(map)) => map,
+        _ => Map::new(),
+    };
+    let manifest = read_raw(dir, "manifest.yaml")?;
+    let config = read_raw(dir, "config.yaml")?;
+    let actions = read_raw(dir, "actions.yaml")?;
+    charm_rules::check(
+        &metadata,
+        manifest.as_ref(),
+        config.as_ref(),
+        actions.as_ref(),
+    )
+}
+
 impl CharmInfo {
     /// Config as `config-get` sees it: defaults overridden by the values set on the application.
     pub fn effective_config(&self, set: &Map<String, Value>) -> Map<String, Value> {
@@ -182,27 +225,69 @@ impl CharmInfo {
         out
     }
 
-    /// Parses a `k=v` config value by the option's type, as `juju config` does.
+    /// The type of option `key` as Juju reads it (`string` when missing), or `None` for an
+    /// unknown option.
+    pub fn option_type(&self, key: &str) -> Option<String> {
+        let option = self.options.get(key)?;
+        Some(match option {
+            Value::Object(body) => charm_rules::option_type(body),
+            _ => "string".to_owned(),
+        })
+    }
+
+    /// Parses a `k=v` config value by the option's type, as Juju's `ParseSettingsStrings` does
+    /// (`strconv.ParseInt`/`ParseFloat`/`ParseBool`; strings and secrets as given).
     pub fn parse_config_value(&self, key: &str, raw: &str) -> Result<Value> {
-        let Some(option) = self.options.get(key) else {
+        let Some(kind) = self.option_type(key) else {
             return Err(run_error(format!("unknown option \"{key}\"")));
         };
-        let kind = option
-            .get("type")
-            .and_then(Value::as_str)
-            .unwrap_or("string");
-        let bad = || run_error(format!("option \"{key}\" expected {kind}, got {raw:?}"));
-        Ok(match kind {
+        let bad = || {
+            run_error(format!(
+                "option \"{key}\" expected {kind}, got {}",
+                gofmt::go_quote(raw)
+            ))
+        };
+        Ok(match kind.as_str() {
             "int" => Value::from(raw.parse::<i64>().map_err(|_| bad())?),
-            "float" => serde_json::Number::from_f64(raw.parse::<f64>().map_err(|_| bad())?)
+            "float" => serde_json::Number::from_f64(go_parse_float(raw).ok_or_else(bad)?)
                 .map(Value::Number)
                 .ok_or_else(bad)?,
-            "boolean" => Value::Bool(match raw {
-                "true" | "True" | "yes" | "on" => true,
-                "false" | "False" | "no" | "off" => false,
-                _ => return Err(bad()),
-            }),
+            "boolean" => Value::Bool(charm_rules::go_parse_bool(raw).ok_or_else(bad)?),
             _ => Value::String(raw.to_owned()),
         })
     }
+
+    /// Juju's checks of secret-typed values after parsing: `secrets.ParseURI`
+    /// (`invalid secret URI for option …`), then the option's checker, which needs the
+    /// `secret:` scheme (`updating charm config settings: option … expected secret, got …`).
+    pub fn check_secret_values(&self, values: &Map<String, Value>) -> Result<()> {
+        for (key, value) in values {
+            let Some(text) = value.as_str() else { continue };
+            if self.option_type(key).as_deref() != Some("secret") || text.is_empty() {
+                continue;
+            }
+            if let Err(e) = secret_uri::parse(text) {
+                return Err(run_error(format!(
+                    "invalid secret URI for option \"{key}\": {e}"
+                )));
+            }
+            if secret_uri::scheme(text).as_deref() != Some("secret") {
+                return Err(run_error(format!(
+                    "updating charm config settings: option \"{key}\" expected secret, got {}",
+                    gofmt::go_quote(text)
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Go's `strconv.ParseFloat(s, 64)` for finite values (JSON has no NaN or infinities).
+fn go_parse_float(raw: &str) -> Option<f64> {
+    let lower = raw.to_ascii_lowercase();
+    let body = lower.trim_start_matches(['+', '-']);
+    if body.starts_with("inf") || body.starts_with("nan") || body.contains('_') {
+        return None;
+    }
+    raw.parse::<f64>().ok().filter(|f| f.is_finite())
 }

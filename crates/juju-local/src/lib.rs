@@ -12,14 +12,21 @@
 //! time and hook-tool calls, a unit's last hook), so that nobody parses its private state files.
 
 mod agent;
+mod app_settings;
 mod args;
 mod charm;
+mod charm_rules;
 mod cli;
 mod error;
+mod gofmt;
+mod gojson;
+pub mod gojsonschema;
 pub mod records;
+mod secret_uri;
 mod state;
 mod sys;
 mod tools;
+mod yaml11;
 
 use std::io::Write;
 use std::process::ExitCode;

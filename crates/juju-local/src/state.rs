@@ -30,6 +30,22 @@ use crate::error::{Result, run_error};
 pub const JUJU_VERSION: &str = "3.6.7";
 /// The controller name `controllers`/`show-controller` report.
 pub const CONTROLLER: &str = "juju-local";
+/// The one user of the local controller, who owns every model (Juju's default admin user).
+pub const USER: &str = "admin";
+
+/// Splits a model reference `[controller:][user/]model` into its parts, as the Juju client
+/// does (`controller:` first, then `user/`).
+pub fn parse_model_ref(reference: &str) -> (Option<&str>, Option<&str>, &str) {
+    let (controller, rest) = match reference.split_once(':') {
+        Some((c, rest)) => (Some(c), rest),
+        None => (None, reference),
+    };
+    let (user, model) = match rest.split_once('/') {
+        Some((u, m)) => (Some(u), m),
+        None => (None, rest),
+    };
+    (controller, user, model)
+}
 
 /// The root of the local Juju's state.
 #[derive(Debug, Clone)]
@@ -61,32 +77,61 @@ impl Home {
     }
 
     pub fn current_model(&self) -> Option<String> {
-        let controller: Controller = read_json(&self.root.join("controller.json")).ok()?;
-        controller
+        self.controller()
             .current_model
             .filter(|m| self.model_dir(m).join("model.json").exists())
     }
 
-    pub fn set_current_model(&self, model: Option<&str>) -> Result<()> {
-        fs::create_dir_all(&self.root)?;
-        write_json(
-            &self.root.join("controller.json"),
-            &Controller {
-                current_model: model.map(str::to_owned),
-            },
-        )
+    fn controller(&self) -> Controller {
+        read_json(&self.root.join("controller.json")).unwrap_or_default()
     }
 
-    /// The model named by `-m`, else the current one.
+    pub fn set_current_model(&self, model: Option<&str>) -> Result<()> {
+        fs::create_dir_all(&self.root)?;
+        let _lock = lock(&self.root.join("controller.lock"))?;
+        let mut controller = self.controller();
+        controller.current_model = model.map(str::to_owned);
+        write_json(&self.root.join("controller.json"), &controller)
+    }
+
+    /// The controller's UUID, made (and kept) the first time it is asked for.
+    pub fn controller_uuid(&self) -> Result<String> {
+        if let Some(uuid) = self.controller().uuid {
+            return Ok(uuid);
+        }
+        fs::create_dir_all(&self.root)?;
+        let _lock = lock(&self.root.join("controller.lock"))?;
+        let mut controller = self.controller();
+        if let Some(uuid) = &controller.uuid {
+            return Ok(uuid.clone());
+        }
+        let uuid = self::uuid();
+        controller.uuid = Some(uuid.clone());
+        write_json(&self.root.join("controller.json"), &controller)?;
+        Ok(uuid)
+    }
+
+    /// The model named by `-m` (`[controller:][user/]model`, as Juju takes it: the controller
+    /// must be the local one and the user `admin`), else the current one.
     pub fn resolve_model(&self, flag: Option<&str>) -> Result<Model> {
         let name = match flag {
-            Some(m) => m.rsplit('/').next().unwrap_or(m).to_owned(),
+            Some(reference) => {
+                let (controller, user, name) = parse_model_ref(reference);
+                if let Some(controller) = controller.filter(|c| *c != CONTROLLER) {
+                    return Err(run_error(format!("controller {controller} not found")));
+                }
+                if user.is_some_and(|u| u != USER) || name.is_empty() {
+                    let shown = reference.rsplit(':').next().unwrap_or(reference);
+                    return Err(run_error(format!("model \"{shown}\" not found")));
+                }
+                name.to_owned()
+            }
             None => self
                 .current_model()
                 .ok_or_else(|| run_error("no current model; use --model or add-model"))?,
         };
         let dir = self.model_dir(&name);
-        if !dir.join("model.json").exists() {
+        if name.starts_with('.') || !dir.join("model.json").exists() {
             return Err(run_error(format!("model \"{name}\" not found")));
         }
         Ok(Model { name, dir })
@@ -109,6 +154,9 @@ impl Home {
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct Controller {
     current_model: Option<String>,
+    /// Made on first use; records from before it existed have none until then.
+    #[serde(default)]
+    uuid: Option<String>,
 }
 
 /// A model directory.
@@ -123,6 +171,12 @@ pub struct ModelRecord {
     pub name: String,
     pub uuid: String,
     pub next_id: u64,
+    /// When the model was added, in Unix seconds (0 in records from before it was kept).
+    #[serde(default)]
+    pub created: i64,
+    /// Model config set with `model-config k=v` (the defaults are in `cli::model_config`).
+    #[serde(default)]
+    pub config: Map<String, Value>,
 }
 
 impl Model {

@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 use crate::agent::{Context, ToolRequest, ToolResponse};
 use crate::args::{Args, FlagSpec};
 use crate::error::Fail;
+use crate::gojson;
 use crate::state;
 
 /// Every hook tool this local Juju provides.
@@ -85,16 +86,17 @@ fn run_err(message: impl Into<String>) -> Reply {
     Err(crate::error::run_error(message))
 }
 
-/// Prints a value in `smart` (default), `json` or `yaml` format, as juju/cmd does.
+/// Prints a value in `smart` (default), `json` or `yaml` format, as juju/cmd does with the
+/// value Go holds (numbers are float64: `5`, not `5.0`; YAML via yaml.v2, JSON via
+/// `json.Marshal`). `smart` prints strings raw, booleans as `True`/`False`, nil as nothing and
+/// anything else (maps, lists, numbers) as YAML.
 fn format_value(value: &Value, format: Option<&str>) -> Reply {
+    let value = &gojson::as_float64(value.clone());
     match format.unwrap_or("smart") {
-        "json" => ok(format!(
-            "{}\n",
-            serde_json::to_string(value).unwrap_or_default()
-        )),
+        "json" => ok(format!("{}\n", gojson::marshal(value))),
         "yaml" => ok(match value {
             Value::Null => String::new(),
-            other => serde_saphyr::to_string(other).unwrap_or_default(),
+            other => gojson::yaml(other),
         }),
         "smart" => ok(match value {
             Value::Null => String::new(),
@@ -102,11 +104,7 @@ fn format_value(value: &Value, format: Option<&str>) -> Reply {
             Value::String(s) => format!("{s}\n"),
             Value::Bool(true) => "True\n".into(),
             Value::Bool(false) => "False\n".into(),
-            Value::Array(items) if items.iter().all(Value::is_string) => {
-                let lines: Vec<&str> = items.iter().filter_map(Value::as_str).collect();
-                format!("{}\n", lines.join("\n"))
-            }
-            other => serde_saphyr::to_string(other).unwrap_or_default(),
+            other => gojson::yaml(other),
         }),
         other => usage_err(format!(
             "invalid value \"{other}\" for option --format: unknown format \"{other}\""
@@ -280,13 +278,15 @@ fn require_action(context: &Context) -> Result<(), Fail> {
 
 fn action_get(context: &mut Context, args: &[String]) -> Reply {
     let a = Args::parse(args, FORMAT)?;
+    // `Init` (exit 2) runs before `Run` asks for the params (exit 1 outside an action).
+    if let [_, rest @ ..] = a.positional.as_slice()
+        && !rest.is_empty()
+    {
+        return unrecognized(rest);
+    }
     require_action(context)?;
-    let params = context
-        .params()
-        .cloned()
-        .unwrap_or_else(|| Value::Object(Map::new()));
+    let params = context.params().cloned().unwrap_or_else(gojson::empty);
     match a.positional.as_slice() {
-        [] => format_value(&params, a.get("format")),
         [key] => {
             let mut node = &params;
             for segment in key.split('.') {
@@ -294,40 +294,43 @@ fn action_get(context: &mut Context, args: &[String]) -> Reply {
             }
             format_value(node, a.get("format"))
         }
-        [_, rest @ ..] => unrecognized(rest),
+        _ => format_value(&params, a.get("format")),
     }
 }
 
+/// `action-set`'s `Init`: every argument is checked (exit 2) before anything is set, and an
+/// error names the failing key segment, as Juju's does.
 fn action_set(context: &mut Context, args: &[String]) -> Reply {
+    const RESERVED: [&str; 4] = ["stdout", "stdout-encoding", "stderr", "stderr-encoding"];
     let a = Args::parse(args, &[])?;
-    require_action(context)?;
     let mut pairs = Vec::new();
     for arg in &a.positional {
         let Some((key, value)) = arg.split_once('=') else {
             return usage_err(format!("argument {arg:?} must be of the form key...=value"));
         };
-        if let Err(e) = ops::results::check_key(key) {
-            return match e.kind {
-                ops::results::KeyErrorKind::Reserved { segment } => {
-                    usage_err(format!("cannot set reserved action key \"{segment}\""))
-                }
-                _ => usage_err(format!(
-                    "key {key:?} must start and end with lowercase alphanumeric, and contain only lowercase alphanumeric, hyphens and periods"
-                )),
-            };
+        for segment in key.split('.') {
+            if !ops::results::is_valid_segment(segment) {
+                return usage_err(format!(
+                    "key {segment:?} must start and end with lowercase alphanumeric, and contain only lowercase alphanumeric, hyphens and periods"
+                ));
+            }
+            if RESERVED.contains(&segment) {
+                return usage_err(format!("cannot set reserved action key \"{segment}\""));
+            }
         }
         pairs.push((key.to_owned(), value.to_owned()));
     }
+    require_action(context)?;
     context.results.extend(pairs);
     ok("")
 }
 
 fn action_log(context: &mut Context, args: &[String]) -> Reply {
     let a = Args::parse(args, &[])?;
-    require_action(context)?;
     if a.positional.is_empty() {
         return usage_err("no message specified");
     }
+    require_action(context)?;
     let message = a.positional.join(" ");
     context
         .log
@@ -337,12 +340,12 @@ fn action_log(context: &mut Context, args: &[String]) -> Reply {
 
 fn action_fail(context: &mut Context, args: &[String]) -> Reply {
     let a = Args::parse(args, &[])?;
-    require_action(context)?;
     let message = match a.positional.as_slice() {
         [] => "action failed without reason given, check action for errors".to_owned(),
         [message] => message.clone(),
         [_, rest @ ..] => return unrecognized(rest),
     };
+    require_action(context)?;
     context.failed = Some(message);
     ok("")
 }

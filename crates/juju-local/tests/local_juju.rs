@@ -72,9 +72,16 @@ impl Juju {
 type Entry<'a> = (&'a str, &'a [u8], u32);
 
 /// Writes a zip of `entries`.
+/// Zips `entries` into a charm at `path`; one with a `metadata.yaml` and no `manifest.yaml` gets
+/// [`MANIFEST`], as every charm charmcraft packs has one (Juju refuses a charm without bases).
 fn zip_charm(path: &Path, entries: &[Entry<'_>]) {
     let mut zip = zip::ZipWriter::new(fs::File::create(path).unwrap());
-    for (name, bytes, mode) in entries {
+    let names: Vec<&str> = entries.iter().map(|(name, _, _)| *name).collect();
+    let mut entries = entries.to_vec();
+    if names.contains(&"metadata.yaml") && !names.contains(&"manifest.yaml") {
+        entries.push(("manifest.yaml", MANIFEST, 0o644));
+    }
+    for (name, bytes, mode) in &entries {
         let options = zip::write::SimpleFileOptions::DEFAULT.unix_permissions(*mode & 0o777);
         if *mode & 0o170000 == 0o120000 {
             zip.add_symlink(*name, String::from_utf8_lossy(bytes), options)
@@ -88,6 +95,8 @@ fn zip_charm(path: &Path, entries: &[Entry<'_>]) {
 }
 
 const METADATA: &[u8] = b"name: test-charm\nsummary: s\ndescription: d\n";
+const MANIFEST: &[u8] =
+    b"bases:\n- name: ubuntu\n  channel: \"24.04\"\n  architectures: [amd64, arm64]\n";
 const ACTIONS: &[u8] = b"
 ok: {params: {n: {type: integer, default: 7}, nested: {type: object, properties: {k: {type: string, default: dk}}}}}
 fail: {}
@@ -396,19 +405,23 @@ fn unknown_actions_and_invalid_params_fail_to_schedule() {
         ),
         "{stderr}"
     );
+    // gojsonschema's messages, as Juju prints them (its number messages quote the number).
     for (args, want) in [
-        (vec!["strict"], "\"q\" is a required property"),
+        (
+            vec!["strict"],
+            "(root) : \"q\" property is missing and required, given {}",
+        ),
         (
             vec!["strict", "q=12"],
-            "(root).q : 12 is greater than the maximum of 9",
+            "(root).q : must be lower than 9, given \"12\"",
         ),
         (
             vec!["strict", "q=x"],
-            "(root).q : \"x\" is not of type \"integer\"",
+            "(root).q : must be of type integer, given \"x\"",
         ),
         (
             vec!["strict", "q=1", "extra=1"],
-            "Additional properties are not allowed",
+            "(root) : additional property \"extra\" is not allowed, given {\"extra\":1,\"q\":1}",
         ),
     ] {
         let (task, stderr, code) = juju.run(&args);

@@ -26,7 +26,20 @@ pub struct ActionSpec {
     /// `additionalProperties` at the top level; `None` when the YAML leaves it out (Juju 3 then
     /// accepts unknown params, Juju 4 refuses them).
     pub additional_properties: Option<Value>,
+    /// Every other key of the action (`title`, `minProperties`, `dependencies`, `anyOf`, …):
+    /// Juju copies them verbatim into the params schema and enforces them.
+    pub extra: Map<String, Value>,
 }
+
+/// Action keys Juju reads itself rather than copying into the params schema.
+const ACTION_KEYS: [&str; 6] = [
+    "description",
+    "required",
+    "params",
+    "parallel",
+    "execution-group",
+    "additionalProperties",
+];
 
 impl ActionSpec {
     /// Builds the spec of the action whose params are `P`.
@@ -61,16 +74,28 @@ impl ActionSpec {
             Some(Value::String(s)) => s,
             _ => String::new(),
         };
-        Ok(ActionSpec {
+        // The root's own keywords (`#[schemars(extend(..))]`, …) go to the schema as in the YAML;
+        // `type` is the action's object, and a root `default` is what Juju builds itself.
+        for key in ["type", "default", "title"] {
+            root.remove(key);
+        }
+        let spec = ActionSpec {
             name: name.to_owned(),
             description,
             params,
             required,
             additional_properties,
-        })
+            extra: root,
+        };
+        spec.check()?;
+        Ok(spec)
     }
 
-    /// Reads a spec from the value under `actions.<name>` of `charmcraft.yaml`/`actions.yaml`.
+    /// Reads a spec from the value under `actions.<name>` of `charmcraft.yaml`/`actions.yaml`,
+    /// with Juju's rules (`ReadActionsYaml`): typed `description`, `title`, `required`,
+    /// `parallel`, `execution-group` and `params`; every other key copied into the schema; the
+    /// schema then checked as gojsonschema would, plus [`crate::params::check_schema`]'s
+    /// refusals of what the runtime would not enforce.
     pub fn from_yaml_value(name: &str, body: &Value) -> Result<ActionSpec, SchemaError> {
         check_action_name(name)?;
         let body = match body {
@@ -83,18 +108,32 @@ impl ActionSpec {
                 ));
             }
         };
+        if let Some(bad) = find_key(&Value::Object(body.clone()), &["$ref", "$schema"]) {
+            return Err(SchemaError::new(
+                name,
+                format!("schema key {bad:?} is not supported by Juju"),
+            ));
+        }
+        let typed = |key: &str, ok: fn(&Value) -> bool, what: &str| match body.get(key) {
+            Some(v) if !ok(v) => Err(SchemaError::new(name, format!("`{key}` must be {what}"))),
+            _ => Ok(()),
+        };
+        typed("description", Value::is_string, "a string")?;
+        typed("title", Value::is_string, "a string")?;
+        typed("execution-group", Value::is_string, "a string")?;
+        typed("parallel", Value::is_boolean, "true or false")?;
         let description = match body.get("description") {
-            None => String::new(),
             Some(Value::String(s)) => s.clone(),
-            Some(_) => return Err(SchemaError::new(name, "`description` must be a string")),
+            _ => String::new(),
         };
         let params = match body.get("params") {
-            None | Some(Value::Null) => Map::new(),
+            None => Map::new(),
             Some(Value::Object(map)) => map.clone(),
+            // Juju: `params failed to parse as a map`, also for an empty `params:`.
             Some(_) => return Err(SchemaError::new(name, "`params` must be a mapping")),
         };
         let required = match body.get("required") {
-            None | Some(Value::Null) => Vec::new(),
+            None => Vec::new(),
             Some(Value::Array(items)) => items
                 .iter()
                 .map(|v| {
@@ -108,19 +147,43 @@ impl ActionSpec {
                 .collect::<Result<_, _>>()?,
             Some(_) => return Err(SchemaError::new(name, "`required` must be a list")),
         };
-        if let Some(bad) = find_key(&Value::Object(body.clone()), &["$ref", "$schema"]) {
+        if body.contains_key("properties") {
             return Err(SchemaError::new(
                 name,
-                format!("schema key {bad:?} is not supported by Juju"),
+                "`properties` at the action level: declare the params under `params` (Juju would use one or the other at random)",
             ));
         }
-        Ok(ActionSpec {
+        let extra: Map<String, Value> = body
+            .iter()
+            .filter(|(k, _)| !ACTION_KEYS.contains(&k.as_str()))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let spec = ActionSpec {
             name: name.to_owned(),
             description,
             params,
             required,
             additional_properties: body.get("additionalProperties").cloned(),
-        })
+            extra,
+        };
+        spec.check()?;
+        Ok(spec)
+    }
+
+    /// Checks the params schema as Juju would when reading the charm, plus the refusals of
+    /// [`crate::params::check_schema`]; the message names the keyword and where it is.
+    pub fn check(&self) -> Result<(), SchemaError> {
+        let fail = |reason: String| SchemaError::new(&self.name, reason);
+        for (param, schema) in &self.params {
+            crate::params::check_schema(schema, &format!("params.{param}")).map_err(fail)?;
+        }
+        let mut root = match self.params_schema() {
+            Value::Object(map) => map,
+            _ => Map::new(),
+        };
+        root.remove("properties");
+        crate::params::check_schema(&Value::Object(root), "")
+            .map_err(|e| fail(e.replacen("`.", "`", 1)))
     }
 
     fn empty(name: &str) -> ActionSpec {
@@ -130,6 +193,7 @@ impl ActionSpec {
             params: Map::new(),
             required: Vec::new(),
             additional_properties: None,
+            extra: Map::new(),
         }
     }
 
@@ -149,14 +213,20 @@ impl ActionSpec {
         if !self.required.is_empty() {
             body.insert("required".into(), json!(self.required));
         }
+        for (key, value) in &self.extra {
+            body.insert(key.clone(), value.clone());
+        }
         sorted(Value::Object(body))
     }
 
     /// The JSON Schema Juju validates params against: `{type: object, properties, required,
-    /// additionalProperties}`.
+    /// additionalProperties}` and the action's other keys, copied as Juju copies them.
     pub fn params_schema(&self) -> Value {
         let mut schema = Map::new();
-        schema.insert("type".into(), json!("object"));
+        for (key, value) in &self.extra {
+            schema.insert(key.clone(), value.clone());
+        }
+        schema.entry("type").or_insert_with(|| json!("object"));
         schema.insert("properties".into(), Value::Object(self.params.clone()));
         if !self.required.is_empty() {
             schema.insert("required".into(), json!(self.required));
@@ -185,8 +255,15 @@ pub fn config_options<C: JsonSchema>() -> Result<Map<String, Value>, SchemaError
             ));
         }
     };
+    let raw = raw_schema_for::<C>();
     let mut options = Map::new();
     for (name, schema) in props {
+        let format = raw
+            .get("properties")
+            .and_then(|p| p.get(name))
+            .and_then(|p| p.get("format"))
+            .and_then(Value::as_str);
+        check_config_field(name, schema, format)?;
         let juju_type = if schema.get("x-juju-type") == Some(&json!("secret")) {
             "secret"
         } else {
@@ -222,6 +299,73 @@ pub fn config_options<C: JsonSchema>() -> Result<Map<String, Value>, SchemaError
         Value::Object(map) => map,
         _ => unreachable!("sorted keeps the shape"),
     })
+}
+
+/// What a config field's schema may hold besides bounds its Rust type implies: Juju config
+/// options have a type, a default and a description, and nothing that validates a value.
+const CONFIG_FIELD_KEYS: [&str; 9] = [
+    "type",
+    "default",
+    "description",
+    "x-juju-type",
+    "examples",
+    "deprecated",
+    "readOnly",
+    "writeOnly",
+    "$comment",
+];
+
+/// The `minimum`/`maximum` schemars writes for a Rust integer type (`u8` is 0..=255, `u32` and
+/// `NonZeroU32` have a minimum); those only restate the type, which `Config` parsing enforces.
+fn implied_bound(format: Option<&str>, key: &str, value: &Value) -> bool {
+    let Some(n) = value.as_f64() else {
+        return false;
+    };
+    let (min, max) = match format {
+        Some("int8") => (-128.0, Some(127.0)),
+        Some("int16") => (-32768.0, Some(32767.0)),
+        Some("uint8") => (0.0, Some(255.0)),
+        Some("uint16") => (0.0, Some(65535.0)),
+        Some("uint32" | "uint64" | "uint128" | "uint") => (0.0, None),
+        _ => return false,
+    };
+    match key {
+        "minimum" => n == min || (min == 0.0 && n == 1.0),
+        "maximum" => Some(n) == max,
+        _ => false,
+    }
+}
+
+/// Refuses a config field with a validation keyword (`#[schemars(range(..))]`, `regex`,
+/// `length`, …): Juju's config has no bounds, so it would silently not be enforced.
+fn check_config_field(name: &str, schema: &Value, format: Option<&str>) -> Result<(), SchemaError> {
+    let Value::Object(map) = schema else {
+        return Ok(());
+    };
+    for (key, value) in map {
+        if CONFIG_FIELD_KEYS.contains(&key.as_str()) || implied_bound(format, key, value) {
+            continue;
+        }
+        return Err(SchemaError::new(
+            "config",
+            format!(
+                "option {name:?} has `{key}`: Juju config options have a type, a default and a description only, so Juju would not enforce it; check the value in the charm instead"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// `T`'s schema as schemars writes it, inlined, before [`simplify`] (which drops `format`).
+fn raw_schema_for<T: JsonSchema>() -> Value {
+    SchemaSettings::draft07()
+        .with(|s| {
+            s.inline_subschemas = true;
+            s.meta_schema = None;
+        })
+        .into_generator()
+        .into_root_schema_for::<T>()
+        .to_value()
 }
 
 /// Generates `T`'s schema inlined, then rewrites it to the draft-4 subset Juju and charmcraft

@@ -7,6 +7,7 @@
 //! `--check` writes nothing and fails with a diff when the file is stale. `--charmcraft` also
 //! loads the file with charmcraft's own project model (charmcraft from PyPI, as an oracle).
 
+mod checks;
 mod splice;
 
 use std::fs;
@@ -107,5 +108,7 @@ pub fn ensure_synced(file: &Path, schema: &Value, check: bool) -> anyhow::Result
     Ok(None)
 }
 
+#[cfg(test)]
+mod checks_tests;
 #[cfg(test)]
 mod splice_tests;

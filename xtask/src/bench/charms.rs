@@ -14,6 +14,11 @@ use juju_xtask::project::project;
 /// The Python packages the Python charms ship in their venv.
 const CHARM_PACKAGES: [&str; 2] = [juju_xtask::oracle::OPS, juju_xtask::oracle::PYDANTIC];
 
+/// The bases of the bench charms (Juju refuses a charm without them); the Python charms carry the
+/// same text in `bench/*/manifest.yaml`.
+const MANIFEST: &str =
+    "bases:\n- name: ubuntu\n  channel: \"24.04\"\n  architectures: [amd64, arm64]\n";
+
 /// The number of params the echo charms declare (the scale runs use the first 1, 10, 100).
 pub const ECHO_PARAMS: usize = 100;
 
@@ -132,6 +137,7 @@ pub fn pack_rust_echo(sh: &Shell, target: &str, out: &Path) -> anyhow::Result<()
                 .to_owned(),
         ),
         ("actions.yaml".to_owned(), echo_actions_yaml()),
+        ("manifest.yaml".to_owned(), MANIFEST.to_owned()),
     ];
     let mtime = juju_xtask::pack::zip_time_from_env()?;
     juju_xtask::pack::write_charm(out, &fs::read(&binary)?, &files, mtime)

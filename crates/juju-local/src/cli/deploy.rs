@@ -14,9 +14,12 @@ use crate::charm::{self, CharmInfo};
 use crate::error::{Result, run_error, usage};
 use crate::state::{self, AppRecord, Home, Model, Status, UnitRecord};
 use crate::sys;
+use crate::{app_settings, gofmt};
 
 /// `juju deploy CHARM.charm [APP]`: unpacks a local charm for each unit and runs `install`,
-/// `leader-elected` (or `leader-settings-changed`), `config-changed` and `start`.
+/// `leader-elected` (or `leader-settings-changed`), `config-changed` and `start`. The charm is
+/// checked as Juju checks a local charm before the model changes; `--trust` is recorded on the
+/// application; `--channel`, `--revision`, `--constraints` and `--to` are refused by name.
 pub fn deploy(home: &Home, args: &[String]) -> Result<Output> {
     let a = Args::parse(
         args,
@@ -32,6 +35,9 @@ pub fn deploy(home: &Home, args: &[String]) -> Result<Output> {
             (&["to"], true),
         ],
     )?;
+    refuse_flags(&a)?;
+    let trust = a.has("trust");
+    let config_pairs = config_pairs(&a)?;
     let model = home.resolve_model(a.get("model"))?;
     let (charm_path, app_name) = match a.positional.as_slice() {
         [charm] => (charm.clone(), None),
@@ -42,6 +48,7 @@ pub fn deploy(home: &Home, args: &[String]) -> Result<Output> {
             ));
         }
     };
+    let given = charm_path.clone();
     let charm_path = Path::new(&charm_path);
     if !charm_path.is_file() {
         return Err(run_error(format!(
@@ -60,42 +67,106 @@ pub fn deploy(home: &Home, args: &[String]) -> Result<Output> {
     // Unpack once into a staging directory to validate the archive before touching the model.
     let staging = model.dir.join(format!(".deploy-{}", state::unique_hex(8)));
     charm::unpack(charm_path, &staging)?;
-    let info = match charm::read_info(&staging) {
+    // Juju annotates what reading a local charm finds wrong (`deployer.go`); a charm without
+    // bases is reported as it is.
+    let attempting = |message: String| {
+        run_error(format!(
+            "attempting to deploy {}: {message}",
+            gofmt::go_quote(&given)
+        ))
+    };
+    let info = charm::read_info(&staging)
+        .map_err(|e| attempting(e.message))
+        .and_then(|info| {
+            charm::validate(&staging).map_err(|refusal| {
+                if refusal.bare {
+                    run_error(refusal.message)
+                } else {
+                    attempting(refusal.message)
+                }
+            })?;
+            Ok(info)
+        });
+    let info = match info {
         Ok(info) => info,
         Err(e) => {
             let _ = fs::remove_dir_all(&staging);
             return Err(e);
         }
     };
-    let result = deploy_units(
-        &model,
-        &a,
-        &info,
-        &staging,
-        app_name.unwrap_or_else(|| info.name.clone()),
+    let plan = Plan {
+        app_name: app_name.unwrap_or_else(|| info.name.clone()),
         units,
-    );
+        trust,
+        config_pairs,
+    };
+    let result = deploy_units(&model, &info, &staging, plan);
     let _ = fs::remove_dir_all(&staging);
     result
 }
 
-/// Creates the application and its units from the staged charm, then runs each unit's deploy
-/// hooks; a failing hook stops that unit's sequence and is reported on stderr.
-fn deploy_units(
-    model: &Model,
-    a: &Args,
-    info: &CharmInfo,
-    staging: &Path,
+/// What `deploy` was asked for beyond the charm.
+struct Plan {
     app_name: String,
     units: u32,
-) -> Result<Output> {
-    let mut config = Map::new();
-    for pair in a.all("config") {
-        let Some((k, v)) = pair.split_once('=') else {
-            return Err(usage(format!("--config expects key=value, got {pair:?}")));
-        };
-        config.insert(k.to_owned(), info.parse_config_value(k, v)?);
+    trust: bool,
+    config_pairs: Vec<(String, String)>,
+}
+
+/// The deploy flags that mean nothing to a local charm on one machine, refused by name.
+fn refuse_flags(a: &Args) -> Result<()> {
+    for flag in ["channel", "revision"] {
+        if a.get(flag).is_some() {
+            return Err(usage(format!(
+                "--{flag} is not supported: it selects a Charmhub charm, and juju-local deploys local .charm files only (Juju ignores it for a local charm)"
+            )));
+        }
     }
+    for flag in ["constraints", "to"] {
+        if a.get(flag).is_some() {
+            return Err(usage(format!(
+                "--{flag} is not supported: the local Juju has one machine, so there is nothing to choose or constrain"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// `--config key=value` pairs as Juju's `ConfigFlag` reads them: a later value for a key wins;
+/// an empty flag is refused; a file (no `=`) is not supported here.
+fn config_pairs(a: &Args) -> Result<Vec<(String, String)>> {
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    for value in a.all("config") {
+        if value.is_empty() {
+            return Err(usage(
+                "invalid value \"\" for flag --config: empty string not valid",
+            ));
+        }
+        let Some((k, v)) = value.split_once('=') else {
+            return Err(usage(format!(
+                "--config {value:?}: config files are not supported by juju-local; use --config key=value"
+            )));
+        };
+        pairs.retain(|(key, _)| key != k);
+        pairs.push((k.to_owned(), v.to_owned()));
+    }
+    Ok(pairs)
+}
+
+/// Creates the application and its units from the staged charm, then runs each unit's deploy
+/// hooks; a failing hook stops that unit's sequence and is reported on stderr.
+fn deploy_units(model: &Model, info: &CharmInfo, staging: &Path, plan: Plan) -> Result<Output> {
+    let Plan {
+        app_name,
+        units,
+        trust,
+        config_pairs,
+    } = plan;
+    let mut config = Map::new();
+    for (k, v) in &config_pairs {
+        config.insert(k.clone(), info.parse_config_value(k, v)?);
+    }
+    info.check_secret_values(&config)?;
     let app = model.locked(|| {
         if model.app_dir(&app_name).join("app.json").exists() {
             return Err(run_error(format!(
@@ -125,6 +196,9 @@ fn deploy_units(
                 charm_state: Map::new(),
                 last_hook: None,
             })?;
+        }
+        if trust {
+            app_settings::set_trust(&model.app_dir(&app_name), true)?;
         }
         model.save_app(&app)?;
         Ok(app)
@@ -209,6 +283,11 @@ pub fn refresh(home: &Home, args: &[String]) -> Result<Output> {
     let staging = model.dir.join(format!(".refresh-{}", state::unique_hex(8)));
     charm::unpack(charm_path, &staging)?;
     let result = charm::read_info(&staging)
+        .and_then(|info| {
+            // Juju's refresh returns the charm's error as it is (`refresher.go`).
+            charm::validate(&staging).map_err(|refusal| run_error(refusal.message))?;
+            Ok(info)
+        })
         .and_then(|info| refresh_units(&model, app_name, &info, &staging));
     let _ = fs::remove_dir_all(&staging);
     result

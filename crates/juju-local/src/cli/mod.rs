@@ -1,5 +1,6 @@
 //! The `juju` commands: [`main`] dispatches a command name to its module (models, deploy and
-//! refresh, status, run and show-task, exec, config, debug-log, version), and this module holds
+//! refresh, status, run and show-task, exec, config, debug-log, version, show-model,
+//! model-config, show-unit), and this module holds
 //! what they share: the [`Output`] of a command, the common flags and the help text. Output
 //! shapes and exit codes follow Juju 3.6 (`cmd/juju/action` in Juju).
 
@@ -8,9 +9,11 @@ mod debug_log;
 mod deploy;
 mod exec;
 mod hooks;
+mod model_config;
 mod models;
 mod params;
 mod run;
+mod show;
 mod status;
 mod tasks;
 mod version;
@@ -56,11 +59,13 @@ pub const HELP: &str = "juju-local: a local Juju for integration tests (the juju
 Usage: juju-local <command> [options]
 
 Commands:
-  version                         print the Juju version this emulates
+  version                         print the Juju version this emulates (--all, --format json)
   controllers, show-controller    the local controller
   add-model NAME                  create a model (and switch to it)
   destroy-model NAME              remove a model and everything in it
   models, switch NAME             list models, choose the current one
+  show-model [MODEL]              the model's details (--format json)
+  model-config [k | k=v ...]      show or set model config (--reset k,...)
   deploy CHARM.charm [APP]        unpack a local charm and run install, leader-elected, config-changed, start
   refresh APP --path FILE.charm   replace an application's charm with a local one and run upgrade-charm, config-changed
   status                          applications and units (--format json)
@@ -69,20 +74,24 @@ Commands:
   exec --unit UNIT -- COMMAND     run a command in the unit's hook context
   debug-log                       the units' logs (--limit N, --include UNIT)
   config APP [k=v ...]            show or set application config
+  show-unit UNIT                  a unit's details (--format json)
 
-Common option: -m, --model NAME. State lives in $JUJU_LOCAL_HOME (default ~/.local/share/juju-local).
+Common option: -m, --model [CONTROLLER:][USER/]MODEL (the controller is juju-local, the user admin). State lives in $JUJU_LOCAL_HOME (default ~/.local/share/juju-local).
 ";
 
 /// Runs `juju <command> <args…>` against the state under `$JUJU_LOCAL_HOME`.
 pub fn main(command: &str, args: &[String]) -> Result<Output> {
     let home = Home::from_env();
     match command {
-        "version" => Ok(version::version()),
+        "version" => version::version(args),
         "help" | "--help" | "-h" => Ok(Output::out(HELP)),
         "controllers" | "show-controller" => models::controllers(&home, command, args),
         "add-model" => models::add_model(&home, args),
         "destroy-model" => models::destroy_model(&home, args),
         "models" => models::models(&home, args),
+        "show-model" => show::show_model(&home, args),
+        "model-config" => model_config::model_config(&home, args),
+        "show-unit" => show::show_unit(&home, args),
         "switch" => models::switch(&home, args),
         "deploy" => deploy::deploy(&home, args),
         "refresh" => deploy::refresh(&home, args),

@@ -6,7 +6,7 @@ use std::fs;
 use serde_json::{Value, json};
 
 use super::hooks::run_hook;
-use super::{CONTROLLER_FLAG, FORMAT, Output};
+use super::{CONTROLLER_FLAG, FORMAT, Output, model_config};
 use crate::args::Args;
 use crate::charm;
 use crate::error::{Result, run_error, usage};
@@ -55,6 +55,14 @@ pub fn add_model(home: &Home, args: &[String]) -> Result<Output> {
     if dir.join("model.json").exists() {
         return Err(run_error(format!("model \"{name}\" already exists")));
     }
+    let mut config = serde_json::Map::new();
+    for pair in a.all("config") {
+        let Some((key, value)) = pair.split_once('=') else {
+            return Err(usage(format!("expected \"key=value\", got {pair:?}")));
+        };
+        config.insert(key.to_owned(), model_config::coerce(key, value)?);
+    }
+    home.controller_uuid()?;
     fs::create_dir_all(dir.join("apps"))?;
     fs::create_dir_all(dir.join("tasks"))?;
     state::write_json(
@@ -63,6 +71,8 @@ pub fn add_model(home: &Home, args: &[String]) -> Result<Output> {
             name: name.clone(),
             uuid: state::uuid(),
             next_id: 0,
+            created: state::now().0,
+            config,
         },
     )?;
     if !a.has("no-switch") {
@@ -102,9 +112,9 @@ pub fn destroy_model(home: &Home, args: &[String]) -> Result<Output> {
         }
     }
     // Rename first, so a model is either fully there or gone even if removal is interrupted.
-    let doomed = home
-        .models_dir()
-        .join(format!(".{name}.destroying.{}", std::process::id()));
+    let doomed =
+        home.models_dir()
+            .join(format!(".{}.destroying.{}", model.name, std::process::id()));
     fs::rename(&model.dir, &doomed)?;
     fs::remove_dir_all(&doomed)?;
     if home.current_model().is_none() {
@@ -136,7 +146,7 @@ pub fn switch(home: &Home, args: &[String]) -> Result<Output> {
     let [name] = a.positional.as_slice() else {
         return Err(usage("switch needs one model name"));
     };
-    home.resolve_model(Some(name))?;
-    home.set_current_model(Some(name))?;
+    let model = home.resolve_model(Some(name))?;
+    home.set_current_model(Some(&model.name))?;
     Ok(Output::default())
 }

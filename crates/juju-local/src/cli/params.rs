@@ -1,13 +1,15 @@
 //! Action parameters for `juju run`: parsing `key=value` arguments (dotted keys nest, values are
-//! YAML) and Juju's enqueue-time validation against the action's schema (draft-4 JSON Schema,
-//! then defaults inserted), with [`ScheduleError`] saying why an action cannot be scheduled.
+//! YAML 1.1 as yaml.v2 reads them) and Juju's enqueue-time validation against the schema Juju
+//! builds for the action (gojsonschema's draft 4, its messages, then defaults inserted), with
+//! [`ScheduleError`] saying why an action cannot be scheduled.
 
 use std::fmt;
 
 use serde_json::{Map, Value};
 
 use crate::charm::CharmInfo;
-use crate::error::{Result, usage};
+use crate::error::{Result, run_error, usage};
+use crate::{gojson, gojsonschema};
 
 /// Why an action could not be scheduled; `juju run` prints it after "failed to schedule any
 /// tasks", in Juju's words.
@@ -15,10 +17,12 @@ use crate::error::{Result, usage};
 pub enum ScheduleError {
     /// The unit's charm defines no action of that name.
     UnknownAction { action: String, unit: String },
-    /// The action's `params` are not a valid schema.
-    InvalidSchema { action: String, reason: String },
+    /// The action's body is not a schema Juju accepts (Juju's whole message).
+    InvalidSchema(String),
     /// The parameters break the schema: one message per violation.
     Invalid(Vec<String>),
+    /// Inserting defaults failed (gojsonschema's recovered panic).
+    Defaults(String),
 }
 
 impl fmt::Display for ScheduleError {
@@ -27,11 +31,8 @@ impl fmt::Display for ScheduleError {
             ScheduleError::UnknownAction { action, unit } => {
                 write!(f, "action \"{action}\" not defined on unit \"{unit}\"")
             }
-            ScheduleError::InvalidSchema { action, reason } => {
-                write!(
-                    f,
-                    "invalid params schema for action schema {action}: {reason}"
-                )
+            ScheduleError::InvalidSchema(message) | ScheduleError::Defaults(message) => {
+                f.write_str(message)
             }
             ScheduleError::Invalid(errors) => {
                 write!(f, "validation failed: {}", errors.join("; "))
@@ -42,29 +43,35 @@ impl fmt::Display for ScheduleError {
 
 impl std::error::Error for ScheduleError {}
 
-/// Parses `k=v` action arguments into `into`: dotted keys nest, values are YAML unless
-/// `string_args` (or empty).
+/// Parses `k=v` action arguments into `into` as `juju run` does (`Init`, `enqueueActions`):
+/// each key segment must match the action-name rule (usage error, exit 2), dotted keys nest,
+/// values are read as YAML 1.1 by yaml.v2 unless `string_args`; a value that is not valid YAML
+/// fails the command (exit 1) with yaml.v2's message.
 pub fn parse_action_args(
     pairs: &[String],
     string_args: bool,
     into: &mut Map<String, Value>,
 ) -> Result<()> {
+    let mut parsed = Vec::new();
     for pair in pairs {
         let Some((key, raw)) = pair.split_once('=') else {
             return Err(usage(format!(
-                "argument {pair:?} must be of the form key...=value"
+                "argument {pair:?} must be of the form key.key.key...=value"
             )));
         };
         let segments: Vec<&str> = key.split('.').collect();
-        if segments.iter().any(|s| !ops::results::is_valid_segment(s)) {
+        if let Some(bad) = segments.iter().find(|s| !ops::results::is_valid_segment(s)) {
             return Err(usage(format!(
-                "key {key:?} must start and end with lowercase alphanumeric, and contain only lowercase alphanumeric and hyphens"
+                "key {bad:?} must start and end with lowercase alphanumeric, and contain only lowercase alphanumeric and hyphens"
             )));
         }
-        let value = if string_args || raw.is_empty() {
+        parsed.push((segments, raw));
+    }
+    for (segments, raw) in parsed {
+        let value = if string_args {
             Value::String(raw.to_owned())
         } else {
-            serde_saphyr::from_str::<Value>(raw).unwrap_or_else(|_| Value::String(raw.to_owned()))
+            crate::yaml11::parse_value(raw).map_err(run_error)?
         };
         insert_nested(into, &segments, value);
     }
@@ -72,7 +79,7 @@ pub fn parse_action_args(
 }
 
 /// Inserts `value` at the dotted `path` of `map`, making (or replacing non-object values with)
-/// the intermediate objects.
+/// the intermediate objects (Juju's `addValueToMap`).
 fn insert_nested(map: &mut Map<String, Value>, path: &[&str], value: Value) {
     match path {
         [] => {}
@@ -93,13 +100,14 @@ fn insert_nested(map: &mut Map<String, Value>, path: &[&str], value: Value) {
     }
 }
 
-/// Juju's enqueue-time validation of `params` for `action` on `unit`: draft-4 JSON Schema, then
-/// the schema's defaults inserted.
+/// Juju's enqueue-time handling of `params` for `action` on `unit`: the params pass through
+/// JSON (every number a float64), are validated with gojsonschema against the schema Juju
+/// builds from the action's body, then get the schema's defaults.
 pub fn validate_params(
     info: &CharmInfo,
     action: &str,
     unit: &str,
-    mut params: Value,
+    params: Value,
 ) -> std::result::Result<Value, ScheduleError> {
     let Some(body) = info.actions.get(action) else {
         return Err(ScheduleError::UnknownAction {
@@ -107,32 +115,18 @@ pub fn validate_params(
             unit: unit.to_owned(),
         });
     };
-    let invalid_schema = |reason: String| ScheduleError::InvalidSchema {
-        action: action.to_owned(),
-        reason,
-    };
-    let spec = ops::schema::ActionSpec::from_yaml_value(action, body)
-        .map_err(|e| invalid_schema(e.reason))?;
-    let schema = spec.params_schema();
-    let validator = jsonschema::draft4::new(&schema).map_err(|e| invalid_schema(e.to_string()))?;
-    let errors: Vec<String> = validator
-        .iter_errors(&params)
-        .map(|e| {
-            let path: String = e
-                .instance_path()
-                .as_str()
-                .split('/')
-                .filter(|s| !s.is_empty())
-                .map(|s| format!(".{s}"))
-                .collect();
-            format!("(root){path} : {e}")
-        })
-        .collect();
+    let schema = gojsonschema::action_schema(action, body).map_err(ScheduleError::InvalidSchema)?;
+    let params = gojson::as_float64(params);
+    let errors = gojsonschema::validate(&schema, &params);
     if !errors.is_empty() {
         return Err(ScheduleError::Invalid(errors));
     }
-    ops::params::insert_defaults(&schema, &mut params);
-    Ok(params)
+    let mut map = match params {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    };
+    gojsonschema::insert_defaults(&schema, &mut map).map_err(ScheduleError::Defaults)?;
+    Ok(gojson::as_float64(Value::Object(map)))
 }
 
 #[cfg(test)]
@@ -151,9 +145,10 @@ mod tests {
     #[test]
     fn dotted_keys_nest_and_values_are_yaml() -> Result<()> {
         assert_eq!(
-            parse(&["a.b=1", "a.c=x", "d=", "e=true"], false)?,
-            json!({"a": {"b": 1, "c": "x"}, "d": "", "e": true})
+            parse(&["a.b=1", "a.c=x", "d=", "e=yes", "f=0777"], false)?,
+            json!({"a": {"b": 1, "c": "x"}, "d": "", "e": true, "f": 511})
         );
+        assert_eq!(parse(&["x=[unclosed"], false).map_err(|e| e.code), Err(1));
         assert_eq!(parse(&["n=1"], true)?, json!({"n": "1"}));
         assert_eq!(parse(&["a=1", "a.b=2"], false)?, json!({"a": {"b": 2}}));
         Ok(())

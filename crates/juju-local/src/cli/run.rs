@@ -13,7 +13,7 @@ use crate::agent::{self, Kind};
 use crate::args::Args;
 use crate::charm;
 use crate::error::{Result, run_error, usage};
-use crate::state::{self, Home, TaskRecord};
+use crate::state::{self, Home, Model, TaskRecord};
 
 /// `juju run UNIT… ACTION [key=value…]`: validates the parameters against the action's schema,
 /// then runs the action on each unit in turn (under the unit's lock) and prints the tasks.
@@ -72,27 +72,51 @@ pub fn run(home: &Home, args: &[String]) -> Result<Output> {
         &mut params,
     )?;
 
-    let mut tasks = Vec::new();
-    let mut stderr = String::new();
+    // Enqueue first, as Juju does: a receiver that is not there, an application without a
+    // leader, an unknown action or bad parameters fail that receiver's enqueue; only when no
+    // task could be scheduled does the command say so and stop (stderr only, exit 0).
+    let mut scheduled = Vec::new();
+    let mut enqueue_errors = Vec::new();
     for unit_arg in units {
-        let (app_name, number) = model.resolve_unit(unit_arg)?;
+        let (app_name, number) = match receiver(&model, unit_arg)? {
+            Ok(unit) => unit,
+            Err(error) => {
+                enqueue_errors.push(error);
+                continue;
+            }
+        };
+        let unit_name = format!("{app_name}/{number}");
+        let info = charm::read_info(&model.unit_dir(&app_name, number).join("charm"))?;
+        match validate_params(&info, action, &unit_name, Value::Object(params.clone())) {
+            Ok(prepared) => scheduled.push((app_name, number, info, prepared)),
+            Err(error) => enqueue_errors.push(error.to_string()),
+        }
+    }
+    let mut stderr = String::new();
+    if scheduled.is_empty() {
+        let id = model.next_id()?;
+        return Ok(Output::err(format!(
+            "Operation {id} failed to schedule any tasks:\n{}\n",
+            enqueue_errors.join("\n")
+        )));
+    }
+    // Juju prints the receivers it could not enqueue after the first "Running operation".
+    let mut unscheduled = (!enqueue_errors.is_empty()).then(|| {
+        format!(
+            "Some actions could not be scheduled:\n{}\n\n",
+            enqueue_errors.join("\n")
+        )
+    });
+    let mut tasks = Vec::new();
+    for (app_name, number, info, prepared) in scheduled {
         let unit_name = format!("{app_name}/{number}");
         let app = model.app(&app_name)?;
-        let charm_dir = model.unit_dir(&app_name, number).join("charm");
-        let info = charm::read_info(&charm_dir)?;
         let id = model.next_id()?;
-        let prepared =
-            match validate_params(&info, action, &unit_name, Value::Object(params.clone())) {
-                Ok(p) => p,
-                Err(error) => {
-                    // Juju 3.6: an enqueue failure prints to stderr, leaves stdout empty, exits 0.
-                    return Ok(Output {
-                        stderr: format!("Operation {id} failed to schedule any tasks:\n{error}\n"),
-                        ..Output::default()
-                    });
-                }
-            };
-        stderr.push_str(&format!("Running operation {id} with 1 task\n  - task {id} on unit-{app_name}-{number}\n\nWaiting for task {id}...\n"));
+        stderr.push_str(&format!(
+            "Running operation {id} with 1 task\n  - task {id} on unit-{app_name}-{number}\n\n"
+        ));
+        stderr.push_str(&unscheduled.take().unwrap_or_default());
+        stderr.push_str(&format!("Waiting for task {id}...\n"));
         let enqueued = state::now_string();
         let _lock = state::lock(&model.unit_dir(&app_name, number).join("unit.lock"))?;
         let started = state::now_string();
@@ -121,6 +145,44 @@ pub fn run(home: &Home, args: &[String]) -> Result<Output> {
     let mut output = task_output(&tasks, a.get("format"));
     output.stderr = stderr + &output.stderr;
     Ok(output)
+}
+
+/// A `juju run`/`juju exec` receiver, `app/N` or `app/leader`, as Juju's enqueue resolves it:
+/// `Ok(Err(message))` when it cannot take a task, in Juju's words (the message that follows
+/// "failed to schedule any tasks"); a malformed name is a usage error, as Juju's argument
+/// check makes it.
+pub(super) fn receiver(
+    model: &Model,
+    name: &str,
+) -> Result<std::result::Result<(String, u32), String>> {
+    let Some((app, which)) = name.split_once('/') else {
+        return Err(usage(format!("invalid unit or action name \"{name}\"")));
+    };
+    if which == "leader" {
+        let leader = model.app(app).ok().and_then(|record| {
+            record
+                .units
+                .iter()
+                .copied()
+                .find(|n| model.unit(app, *n).is_ok_and(|u| u.leader))
+        });
+        return Ok(leader
+            .map(|n| (app.to_owned(), n))
+            .ok_or_else(|| format!("could not determine leader for \"{app}\"")));
+    }
+    let number: u32 = which
+        .parse()
+        .map_err(|_| usage(format!("invalid unit or action name \"{name}\"")))?;
+    let exists = model
+        .app(app)
+        .is_ok_and(|record| record.units.contains(&number))
+        && model.unit(app, number).is_ok();
+    // Juju's TagToActionReceiverFn: `errors.NotFoundf("%s", tag)` for a unit it cannot find.
+    Ok(if exists {
+        Ok((app.to_owned(), number))
+    } else {
+        Err(format!("unit-{app}-{number} not found"))
+    })
 }
 
 /// `juju show-task ID`: a finished task, as JSON or YAML.

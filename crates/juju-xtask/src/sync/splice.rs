@@ -39,6 +39,17 @@ pub enum SyncError {
         name: String,
         reason: String,
     },
+    /// An action's schema that Juju would refuse, or the runtime would not enforce as Juju does
+    /// (see `ops::params::check_schema`), or a param name that is not kebab-case.
+    BadActionSchema {
+        name: String,
+        reason: String,
+    },
+    /// A config option that carries more than a type, a default and a description.
+    BadConfigOption {
+        name: String,
+        reason: String,
+    },
     /// The spliced text did not parse back to the intended document (a bug guard).
     Unverified {
         reason: String,
@@ -71,6 +82,12 @@ impl fmt::Display for SyncError {
             ),
             SyncError::BadActionName { name, reason } => {
                 write!(f, "action name {name:?} is invalid: {reason}")
+            }
+            SyncError::BadActionSchema { name, reason } => {
+                write!(f, "action {name:?}: {reason}")
+            }
+            SyncError::BadConfigOption { name, reason } => {
+                write!(f, "config option {name:?}: {reason}")
             }
             SyncError::Unverified { reason } => {
                 write!(
@@ -219,6 +236,7 @@ pub fn update_sections(text: &str, schema: &Value, sections: &[&str]) -> Result<
             })?;
         }
     }
+    super::checks::check_schema(schema)?;
     let mut out = text.to_owned();
     for section in sections {
         let Some(want) = schema.get(*section) else {

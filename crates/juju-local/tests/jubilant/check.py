@@ -1,0 +1,154 @@
+"""Drives the local Juju through unmodified jubilant (pinned by tests/jubilant.rs).
+
+Usage: check.py CHARM. The `juju` on PATH is the local Juju. Each check asserts what jubilant
+returns or raises; the last line is the tally.
+"""
+
+import json
+import pathlib
+import re
+import sys
+
+import jubilant
+
+CHARM = pathlib.Path(sys.argv[1])
+passed = 0
+
+
+def ok(name):
+    global passed
+    passed += 1
+    print(f'ok {passed} - {name}', flush=True)
+
+
+def raises(exc_type, fn, *args, **kwargs):
+    try:
+        fn(*args, **kwargs)
+    except exc_type as e:
+        return e
+    raise AssertionError(f'{fn.__name__}{args} did not raise {exc_type.__name__}')
+
+
+juju = jubilant.Juju()
+
+version = juju.version()
+assert version.tuple == (3, 6, 7), version
+assert version.arch and version.release in ('ubuntu', 'genericlinux'), version
+assert str(version).startswith('3.6.7-'), version
+ok('version() parses `version --format json --all`')
+
+juju.add_model('jt', config={'test-mode': True})
+assert juju.model == 'jt'
+ok('add_model() with config')
+
+info = juju.show_model()
+assert info.name == 'admin/jt', info
+assert info.short_name == 'jt' and info.model_type == 'iaas', info
+assert info.controller_name == 'juju-local' and not info.is_controller, info
+assert info.life == 'alive' and info.status.current == 'available', info
+assert re.fullmatch(r'[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}', info.model_uuid), info
+assert re.fullmatch(r'[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}', info.controller_uuid), info
+assert info.controller_uuid != info.model_uuid
+assert info.agent_version == '3.6.7' and info.credential is not None, info
+assert juju.show_model('juju-local:admin/jt') == info
+ok('show_model() for the current and a qualified model')
+
+for name in ('admin/jt', 'juju-local:jt', 'juju-local:admin/jt'):
+    assert jubilant.Juju(model=name).status().model.name == 'jt', name
+err = raises(jubilant.CLIError, jubilant.Juju(model='bob/jt').status)
+assert 'not found' in err.stderr, err.stderr
+err = raises(jubilant.CLIError, jubilant.Juju(model='elsewhere:jt').status)
+assert err.stderr == 'ERROR controller elsewhere not found\n', err.stderr
+ok('qualified model names [controller:][user/]model')
+
+config = juju.model_config()
+assert config['test-mode'] is True, config
+assert config['automatically-retry-hooks'] is True, config
+assert config['update-status-hook-interval'] == '5m', config
+assert config['name'] == 'jt' and config['uuid'] == info.model_uuid, config
+juju.model_config({'update-status-hook-interval': '10s', 'my-key': 'v'})
+config = juju.model_config()
+assert config['update-status-hook-interval'] == '10s' and config['my-key'] == 'v', config
+juju.model_config(reset=['update-status-hook-interval', 'my-key'])
+config = juju.model_config()
+assert config['update-status-hook-interval'] == '5m' and 'my-key' not in config, config
+assert juju.cli('model-config', 'test-mode') == 'True\n'
+ok('model_config() get, set and reset')
+
+juju.deploy(CHARM, 'app')
+status = juju.wait(jubilant.all_active, timeout=60, delay=0.1)
+assert status.model.name == 'jt', status.model
+unit = status.apps['app'].units['app/0']
+assert unit.workload_status.current == 'active' and unit.leader, unit
+ok('deploy() and wait(all_active)')
+
+status = juju.status()
+assert jubilant.all_active(status) and jubilant.all_agents_idle(status)
+assert not jubilant.any_error(status)
+ok('status()')
+
+task = juju.run('app/0', 'greet', {'name': 'jubilant'})
+assert task.success and task.status == 'completed', task
+assert task.results == {'greeting': 'hi jubilant', 'nested': {'k': 'v'}}, task
+assert len(task.log) == 1 and task.log[0].endswith(' greeting jubilant'), task
+task = juju.run('app/leader', 'greet')
+assert task.results['greeting'] == 'hi world', task
+ok('run() success, by unit and by app/leader')
+
+err = raises(jubilant.TaskError, juju.run, 'app/0', 'fail')
+assert err.task.status == 'failed' and err.task.message == 'it broke', err.task
+ok('run() failure raises TaskError')
+
+err = raises(ValueError, juju.run, 'app/0', 'no-such-action')
+assert 'not defined on unit "app/0"' in str(err), err
+err = raises(ValueError, juju.run, 'app/42', 'greet')
+assert 'unit-app-42 not found' in str(err), err
+err = raises(ValueError, juju.run, 'nope/0', 'greet')
+ok('run() unknown action or unit raises ValueError')
+
+task = juju.exec('echo', 'hello', unit='app/0')
+assert task.success and task.stdout == 'hello\n' and task.return_code == 0, task
+task = juju.exec('echo $JUJU_UNIT_NAME', unit='app/leader')
+assert task.stdout == 'app/0\n', task
+err = raises(jubilant.TaskError, juju.exec, 'echo bad >&2; exit 3', unit='app/0')
+assert err.task.return_code == 3 and err.task.stderr == 'bad\n', err.task
+err = raises(ValueError, juju.exec, 'true', unit='app/42')
+assert 'unit-app-42 not found' in str(err), err
+ok('exec() success, failure (TaskError) and unknown unit (ValueError)')
+
+assert juju.config('app') == {'greeting': 'hi'}
+juju.config('app', {'greeting': 'hello'})
+assert juju.config('app') == {'greeting': 'hello'}
+assert juju.run('app/0', 'greet').results['greeting'] == 'hello world'
+juju.config('app', reset='greeting')
+assert juju.config('app') == {'greeting': 'hi'}
+ok('config() get, set and reset')
+
+unit_info = juju.show_unit('app/0')
+assert unit_info.leader and unit_info.charm == 'local:jubilant-check-0', unit_info
+assert unit_info.life == 'alive' and unit_info.machine == '0', unit_info
+assert unit_info.relation_info == [] and unit_info.opened_ports == [], unit_info
+ok('show_unit()')
+
+assert json.loads(juju.cli('status', '--format', 'json'))['applications']['app']
+assert 'greeted jubilant' in juju.debug_log(limit=100)
+ok('cli() and debug_log()')
+
+# What a Juju on one machine does not have: each raises CLIError with Juju's "unrecognized
+# command" (exit 2), so a test that needs it fails clearly.
+for name, call in [
+    ('add_unit', lambda: juju.add_unit('app')),
+    ('integrate', lambda: juju.integrate('app', 'other')),
+    ('add_secret', lambda: juju.add_secret('s', {'k': 'v'})),
+    ('ssh', lambda: juju.ssh('app/0', 'true')),
+]:
+    err = raises(jubilant.CLIError, call)
+    assert err.returncode == 2 and 'unrecognized command' in err.stderr, (name, err.stderr)
+ok('unsupported methods raise CLIError')
+
+juju.destroy_model('jt')
+assert juju.model is None
+assert 'jt' not in juju.cli('models', '--format', 'json', include_model=False)
+ok('destroy_model()')
+
+print(f'{passed} passed, 0 failed')
