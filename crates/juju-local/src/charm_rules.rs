@@ -376,37 +376,9 @@ pub fn check_actions(charm_name: &str, actions: &Value) -> Result<(), String> {
                 ));
             }
         }
-        let mut schema = Map::new();
-        schema.insert("description".into(), Value::from("No description"));
-        schema.insert("type".into(), Value::from("object"));
-        schema.insert("title".into(), Value::from(name.as_str()));
-        schema.insert("properties".into(), Value::Object(Map::new()));
-        for (key, value) in &body {
-            match key.as_str() {
-                "description" | "title" | "execution-group" if !value.is_string() => {
-                    return Err(format!("value for schema key {key:?} must be a string"));
-                }
-                "required" if !value.is_array() => {
-                    return Err(format!("value for schema key {key:?} must be a YAML list"));
-                }
-                "parallel" if !value.is_boolean() => {
-                    return Err(format!("value for schema key {key:?} must be a bool"));
-                }
-                "parallel" | "execution-group" => {}
-                "params" => {
-                    cleanse(value)?;
-                    if !value.is_object() {
-                        return Err("params failed to parse as a map".to_owned());
-                    }
-                    schema.insert("properties".into(), value.clone());
-                }
-                _ => {
-                    cleanse(value)?;
-                    schema.insert(key.clone(), value.clone());
-                }
-            }
-        }
-        let schema = Value::Object(schema);
+        // The schema Juju builds (with `cleanse` and its key checks); then the whole draft-4
+        // meta-schema check, stricter than the port's own schema checks.
+        let schema = crate::gojsonschema::action_schema(name, &Value::Object(body))?;
         if let Err(e) = jsonschema::draft4::new(&schema) {
             return Err(format!(
                 "invalid params schema for action schema {name}: {e}"
@@ -414,25 +386,6 @@ pub fn check_actions(charm_name: &str, actions: &Value) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-/// `cleanse`: no `$ref` or `$schema` anywhere.
-fn cleanse(value: &Value) -> Result<(), String> {
-    match value {
-        Value::Object(map) => {
-            for (key, inner) in map {
-                if key == "$ref" || key == "$schema" {
-                    return Err(format!(
-                        "schema key {key:?} not compatible with this version of juju"
-                    ));
-                }
-                cleanse(inner)?;
-            }
-            Ok(())
-        }
-        Value::Array(items) => items.iter().try_for_each(cleanse),
-        _ => Ok(()),
-    }
 }
 
 /// The YAML tag of a value, for yaml.v2's `cannot unmarshal !!tag` errors.
