@@ -1,6 +1,6 @@
 //! The `juju` commands: [`main`] dispatches a command name to its module (models, deploy and
 //! refresh, status, run and show-task, exec, config, debug-log, version, show-model,
-//! model-config, show-unit), and this module holds
+//! model-config, show-unit, ssh, scp, trust), and this module holds
 //! what they share: the [`Output`] of a command, the common flags and the help text. Output
 //! shapes and exit codes follow Juju 3.6 (`cmd/juju/action` in Juju).
 
@@ -14,6 +14,7 @@ mod models;
 mod params;
 mod run;
 mod show;
+mod ssh;
 mod status;
 mod tasks;
 mod version;
@@ -75,6 +76,9 @@ Commands:
   debug-log                       the units' logs (--limit N, --include UNIT)
   config APP [k=v ...]            show or set application config
   show-unit UNIT                  a unit's details (--format json)
+  ssh UNIT [COMMAND]              run a command in the unit's directory (stdin passed through)
+  scp [-- -r] SRC... DST          copy files to or from UNIT:PATH
+  trust APP [--remove]            set the application's trust
 
 Common option: -m, --model [CONTROLLER:][USER/]MODEL (the controller is juju-local, the user admin). State lives in $JUJU_LOCAL_HOME (default ~/.local/share/juju-local).
 ";
@@ -101,6 +105,9 @@ pub fn main(command: &str, args: &[String]) -> Result<Output> {
         "exec" => exec::exec(&home, args),
         "debug-log" => debug_log::debug_log(&home, args),
         "config" => config::config(&home, args),
+        "ssh" => ssh::ssh(&home, args),
+        "scp" => ssh::scp(&home, args),
+        "trust" => ssh::trust(&home, args),
         other => Err(usage(format!("unrecognized command: juju {other}"))),
     }
 }

@@ -134,13 +134,35 @@ assert json.loads(juju.cli('status', '--format', 'json'))['applications']['app']
 assert 'greeted jubilant' in juju.debug_log(limit=100)
 ok('cli() and debug_log()')
 
+assert juju.ssh('app/0', 'echo', 'over ssh') == 'over ssh\n'
+assert juju.ssh('app/0', 'test -d charm && echo in the unit') == 'in the unit\n'
+assert juju.cli('ssh', 'app/0', 'cat', stdin='piped through') == 'piped through'
+err = raises(jubilant.CLIError, juju.ssh, 'app/0', 'exit 7')
+assert err.returncode == 7, err
+ok('ssh() runs in the unit, stdin passed through, exit status returned')
+
+scratch = pathlib.Path(sys.argv[2]) if len(sys.argv) > 2 else pathlib.Path('.')
+sent = scratch / 'sent.txt'
+sent.write_text('copied over scp\n')
+juju.scp(sent, 'app/0:received.txt')
+assert juju.ssh('app/0', 'cat received.txt') == 'copied over scp\n'
+back = scratch / 'back.txt'
+juju.scp('app/0:received.txt', back)
+assert back.read_text() == 'copied over scp\n'
+ok('scp() to and from a unit')
+
+juju.trust('app')
+assert juju.config('app', app_config=True)['trust'] is True
+juju.trust('app', remove=True)
+assert juju.config('app', app_config=True)['trust'] is False
+ok('trust() and config(app_config=True)')
+
 # What a Juju on one machine does not have: each raises CLIError with Juju's "unrecognized
 # command" (exit 2), so a test that needs it fails clearly.
 for name, call in [
     ('add_unit', lambda: juju.add_unit('app')),
     ('integrate', lambda: juju.integrate('app', 'other')),
     ('add_secret', lambda: juju.add_secret('s', {'k': 'v'})),
-    ('ssh', lambda: juju.ssh('app/0', 'true')),
 ]:
     err = raises(jubilant.CLIError, call)
     assert err.returncode == 2 and 'unrecognized command' in err.stderr, (name, err.stderr)
