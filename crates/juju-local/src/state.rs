@@ -414,30 +414,6 @@ impl TaskRecord {
     }
 }
 
-impl TaskRecord {
-    /// The task as `juju run --format json` prints it (one unit's entry).
-    pub(crate) fn to_json(&self) -> Value {
-        let mut out = Map::new();
-        out.insert("id".into(), Value::String(self.id.clone()));
-        if !self.log.is_empty() {
-            out.insert("log".into(), Value::from(self.log.clone()));
-        }
-        if !self.message.is_empty() {
-            out.insert("message".into(), Value::String(self.message.clone()));
-        }
-        if !self.results.is_empty() {
-            out.insert("results".into(), Value::Object(self.results.clone()));
-        }
-        out.insert("status".into(), Value::String(self.status.clone()));
-        out.insert(
-            "timing".into(),
-            serde_json::json!({"completed": self.completed, "enqueued": self.enqueued, "started": self.started}),
-        );
-        out.insert("unit".into(), Value::String(self.unit.clone()));
-        Value::Object(out)
-    }
-}
-
 /// Reads a JSON record.
 pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T> {
     let text = fs::read_to_string(path)

@@ -14,7 +14,7 @@ use crate::gojson;
 use crate::state;
 
 /// Every hook tool this local Juju provides.
-pub const NAMES: [&str; 16] = [
+pub const NAMES: [&str; 17] = [
     "action-get",
     "action-set",
     "action-log",
@@ -31,6 +31,7 @@ pub const NAMES: [&str; 16] = [
     "state-set",
     "state-delete",
     "unit-get",
+    "resource-get",
 ];
 
 /// Runs as a hook tool: forwards the call to the agent and relays its answer.
@@ -45,6 +46,9 @@ pub fn client_main(tool: &str, args: Vec<String>) -> i32 {
     let Ok(address) = std::env::var("JUJU_AGENT_SOCKET_ADDRESS") else {
         return fail("JUJU_AGENT_SOCKET_ADDRESS not set".into());
     };
+    // `resource-get` is checked and counted by the agent, then fetched here: the file is copied
+    // into the unit's directory by the unit's own process ([`crate::resources::resource_get`]).
+    let resource_name = (tool == "resource-get").then(|| args.first().cloned().unwrap_or_default());
     let request = ToolRequest {
         context_id,
         tool: tool.to_owned(),
@@ -60,6 +64,20 @@ pub fn client_main(tool: &str, args: Vec<String>) -> i32 {
         serde_json::from_str(&line).map_err(std::io::Error::other)
     })();
     match response {
+        Ok(response) if response.code == 0 && resource_name.is_some() => {
+            let name = resource_name.unwrap_or_default();
+            match crate::resources::resource_get(&name) {
+                Ok(path) => {
+                    print!("{path}");
+                    let _ = std::io::stdout().flush();
+                    0
+                }
+                Err(e) => {
+                    eprintln!("ERROR {}", e.message);
+                    e.code
+                }
+            }
+        }
         Ok(response) => {
             print!("{}", response.stdout);
             eprint!("{}", response.stderr);
@@ -225,6 +243,15 @@ fn dispatch(context: &mut Context, tool: &str, args: &[String]) -> Reply {
                 }
                 [s] => usage_err(format!("unknown setting {s:?}")),
                 [] => usage_err("no setting specified"),
+                [_, rest @ ..] => unrecognized(rest),
+            }
+        }
+        "resource-get" => {
+            // Juju's `Init`; the file itself is fetched by the tool's own process.
+            let a = Args::parse(args, &[])?;
+            match a.positional.as_slice() {
+                [] => usage_err("missing required resource name"),
+                [_] => ok(""),
                 [_, rest @ ..] => unrecognized(rest),
             }
         }

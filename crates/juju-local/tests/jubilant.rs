@@ -15,7 +15,8 @@ const BIN: &str = env!("CARGO_BIN_EXE_juju-local");
 /// pinned, so a release cannot change this test's verdict overnight.
 const JUBILANT: &str = "jubilant==1.14.0";
 
-const METADATA: &[u8] = b"name: jubilant-check\nsummary: s\ndescription: d\n";
+const METADATA: &[u8] =
+    b"name: jubilant-check\nsummary: s\ndescription: d\nresources:\n  data: {type: file, filename: data.txt}\n";
 const MANIFEST: &[u8] =
     b"bases:\n- {name: ubuntu, channel: '24.04', architectures: [amd64, arm64, ppc64el, s390x, riscv64]}\n";
 const ACTIONS: &[u8] = b"

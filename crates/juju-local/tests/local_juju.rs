@@ -603,12 +603,13 @@ fn a_killed_command_leaves_the_state_readable_and_the_unit_usable() {
     let juju = deployed();
     let mut child = Command::new(BIN)
         .args([
-            "run", "-m", "m", "--format", "json", "app/0", "sleep", "id=slow", "secs=30",
+            "run", "-m", "m", "--format", "json", "app/0", "sleep", "id=slow", "secs=2",
         ])
         .env("JUJU_LOCAL_HOME", juju.home.path())
         .spawn()
         .unwrap();
-    // Wait until the action is running (it holds the unit lock), then kill -9 the command.
+    // Wait until the action is running (its worker holds the unit lock), then kill -9 the
+    // command: the action runs on apart from it, as a task does on Juju, and the next one waits.
     let trace = juju.path("models/m/apps/app/0/trace");
     for _ in 0..200 {
         if fs::read_to_string(&trace).is_ok_and(|t| t.contains("start slow")) {

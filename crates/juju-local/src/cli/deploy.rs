@@ -12,6 +12,7 @@ use super::{MODEL, Output};
 use crate::args::Args;
 use crate::charm::{self, CharmInfo};
 use crate::error::{Result, run_error, usage};
+use crate::resources::{self, ResourceMeta};
 use crate::state::{self, AppRecord, Home, Model, Status, UnitRecord};
 use crate::sys;
 use crate::{app_settings, gofmt};
@@ -19,7 +20,9 @@ use crate::{app_settings, gofmt};
 /// `juju deploy CHARM.charm [APP]`: unpacks a local charm for each unit and runs `install`,
 /// `leader-elected` (or `leader-settings-changed`), `config-changed` and `start`. The charm is
 /// checked as Juju checks a local charm before the model changes; `--trust` is recorded on the
-/// application; `--channel`, `--revision`, `--constraints` and `--to` are refused by name.
+/// application; `--resource name=path` files are checked, then stored for the application
+/// before `install` ([`crate::resources`]); `--channel`, `--revision`, `--constraints` and
+/// `--to` are refused by name.
 pub fn deploy(home: &Home, args: &[String]) -> Result<Output> {
     let a = Args::parse(
         args,
@@ -33,9 +36,11 @@ pub fn deploy(home: &Home, args: &[String]) -> Result<Output> {
             (&["trust"], false),
             (&["constraints"], true),
             (&["to"], true),
+            (&["resource"], true),
         ],
     )?;
     refuse_flags(&a)?;
+    let resource_pairs = resources::flag_pairs(&a.all("resource"))?;
     let trust = a.has("trust");
     let config_pairs = config_pairs(&a)?;
     let model = home.resolve_model(a.get("model"))?;
@@ -85,6 +90,8 @@ pub fn deploy(home: &Home, args: &[String]) -> Result<Output> {
                     attempting(refusal.message)
                 }
             })?;
+            let declared = resources::declared(&staging).map_err(|e| attempting(e.message))?;
+            resources::check_supplied(&declared, &resource_pairs)?;
             Ok(info)
         });
     let info = match info {
@@ -99,6 +106,7 @@ pub fn deploy(home: &Home, args: &[String]) -> Result<Output> {
         units,
         trust,
         config_pairs,
+        resources: resource_pairs,
     };
     let result = deploy_units(&model, &info, &staging, plan);
     let _ = fs::remove_dir_all(&staging);
@@ -111,6 +119,8 @@ struct Plan {
     units: u32,
     trust: bool,
     config_pairs: Vec<(String, String)>,
+    /// `--resource` (name, path) pairs, checked against the charm.
+    resources: Vec<(String, String)>,
 }
 
 /// The deploy flags that mean nothing to a local charm on one machine, refused by name.
@@ -161,6 +171,7 @@ fn deploy_units(model: &Model, info: &CharmInfo, staging: &Path, plan: Plan) -> 
         units,
         trust,
         config_pairs,
+        resources: resource_pairs,
     } = plan;
     let mut config = Map::new();
     for (k, v) in &config_pairs {
@@ -199,6 +210,12 @@ fn deploy_units(model: &Model, info: &CharmInfo, staging: &Path, plan: Plan) -> 
         }
         if trust {
             app_settings::set_trust(&model.app_dir(&app_name), true)?;
+        }
+        // The files are the application's before any unit runs a hook.
+        for (name, path) in &resource_pairs {
+            resources::store(&model.app_dir(&app_name), name, path).map_err(|e| {
+                run_error(format!("resource {}: {}", gofmt::go_quote(name), e.message))
+            })?;
         }
         model.save_app(&app)?;
         Ok(app)
@@ -247,8 +264,10 @@ pub fn refresh(home: &Home, args: &[String]) -> Result<Output> {
             (&["switch"], true),
             (&["channel"], true),
             (&["revision"], true),
+            (&["resource"], true),
         ],
     )?;
+    let resource_pairs = resources::flag_pairs(&a.all("resource"))?;
     for flag in ["switch", "channel", "revision"] {
         if a.get(flag).is_some() {
             return Err(run_error(format!(
@@ -265,7 +284,7 @@ pub fn refresh(home: &Home, args: &[String]) -> Result<Output> {
         ));
     };
     let model = home.resolve_model(a.get("model"))?;
-    model.app(app_name)?;
+    let current = model.app(app_name)?;
     let charm_path = Path::new(charm_path);
     if !charm_path.exists() {
         return Err(run_error(format!(
@@ -286,9 +305,16 @@ pub fn refresh(home: &Home, args: &[String]) -> Result<Output> {
         .and_then(|info| {
             // Juju's refresh returns the charm's error as it is (`refresher.go`).
             charm::validate(&staging).map_err(|refusal| run_error(refusal.message))?;
+            let declared = resources::declared(&staging)?;
+            let before = match current.units.first() {
+                Some(n) => resources::declared(&model.unit_dir(app_name, *n).join("charm"))
+                    .unwrap_or_default(),
+                None => Vec::new(),
+            };
+            check_refresh_resources(&declared, &before, &resource_pairs)?;
             Ok(info)
         })
-        .and_then(|info| refresh_units(&model, app_name, &info, &staging));
+        .and_then(|info| refresh_units(&model, app_name, &info, &staging, &resource_pairs));
     let _ = fs::remove_dir_all(&staging);
     result
 }
@@ -300,6 +326,7 @@ fn refresh_units(
     app_name: &str,
     info: &CharmInfo,
     staging: &Path,
+    resource_pairs: &[(String, String)],
 ) -> Result<Output> {
     let app = model.locked(|| {
         let mut app = model.app(app_name)?;
@@ -308,6 +335,11 @@ fn refresh_units(
                 "cannot refresh \"{}\" to \"{}\"",
                 app.charm, info.name
             )));
+        }
+        for (name, path) in resource_pairs {
+            resources::store(&model.app_dir(app_name), name, path).map_err(|e| {
+                run_error(format!("resource {}: {}", gofmt::go_quote(name), e.message))
+            })?;
         }
         app.revision = app.revision.saturating_add(1);
         // Juju keeps the settings the new charm still defines with a value of the right type.
@@ -342,6 +374,27 @@ fn refresh_units(
         }
     }
     Ok(Output::err(stderr))
+}
+
+/// Juju's resource checks of a local-charm refresh: the supplied files as at deploy, and a
+/// resource the new charm adds must be supplied (`shouldUpgradeResourceLocalCharm`).
+fn check_refresh_resources(
+    declared: &[ResourceMeta],
+    before: &[ResourceMeta],
+    pairs: &[(String, String)],
+) -> Result<()> {
+    resources::check_supplied(declared, pairs)?;
+    for meta in declared {
+        if !before.iter().any(|b| b.name == meta.name)
+            && !pairs.iter().any(|(n, _)| *n == meta.name)
+        {
+            return Err(run_error(format!(
+                "new resource {} was missing, please provide it via --resource",
+                gofmt::go_quote(&meta.name)
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Whether a set config value still fits the option of that name (Juju's `FilterSettings`).

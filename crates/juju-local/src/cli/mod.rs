@@ -1,6 +1,6 @@
 //! The `juju` commands: [`main`] dispatches a command name to its module (models, deploy and
 //! refresh, status, run and show-task, exec, config, debug-log, version, show-model,
-//! model-config, show-unit, ssh, scp, trust), and this module holds
+//! model-config, show-unit, ssh, scp, trust, attach-resource, resources), and this module holds
 //! what they share: the [`Output`] of a command, the common flags and the help text. Output
 //! shapes and exit codes follow Juju 3.6 (`cmd/juju/action` in Juju).
 
@@ -12,12 +12,15 @@ mod hooks;
 mod model_config;
 mod models;
 mod params;
+mod resources;
 mod run;
 mod show;
 mod ssh;
 mod status;
 mod tasks;
 mod version;
+mod wait;
+mod worker;
 
 use crate::error::{Result, usage};
 use crate::state::Home;
@@ -67,7 +70,7 @@ Commands:
   models, switch NAME             list models, choose the current one
   show-model [MODEL]              the model's details (--format json)
   model-config [k | k=v ...]      show or set model config (--reset k,...)
-  deploy CHARM.charm [APP]        unpack a local charm and run install, leader-elected, config-changed, start
+  deploy CHARM.charm [APP]        unpack a local charm and run install, leader-elected, config-changed, start (--resource name=PATH)
   refresh APP --path FILE.charm   replace an application's charm with a local one and run upgrade-charm, config-changed
   status                          applications and units (--format json)
   run UNIT ACTION [k=v ...]       run an action (--params FILE, --format json, --string-args)
@@ -79,6 +82,8 @@ Commands:
   ssh UNIT [COMMAND]              run a command in the unit's directory (stdin passed through)
   scp [-- -r] SRC... DST          copy files to or from UNIT:PATH
   trust APP [--remove]            set the application's trust
+  attach-resource APP name=PATH   replace an application's file resource and run upgrade-charm
+  resources APP                   the application's resources (--format json)
 
 Common option: -m, --model [CONTROLLER:][USER/]MODEL (the controller is juju-local, the user admin). State lives in $JUJU_LOCAL_HOME (default ~/.local/share/juju-local).
 ";
@@ -105,9 +110,12 @@ pub fn main(command: &str, args: &[String]) -> Result<Output> {
         "exec" => exec::exec(&home, args),
         "debug-log" => debug_log::debug_log(&home, args),
         "config" => config::config(&home, args),
+        worker::WORKER_COMMAND => worker::run_task(&home, args),
         "ssh" => ssh::ssh(&home, args),
         "scp" => ssh::scp(&home, args),
         "trust" => ssh::trust(&home, args),
+        "attach-resource" => resources::attach_resource(&home, args),
+        "resources" | "list-resources" => resources::list(&home, args),
         other => Err(usage(format!("unrecognized command: juju {other}"))),
     }
 }

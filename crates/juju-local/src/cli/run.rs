@@ -1,22 +1,26 @@
 //! `juju run` (an action on one or more units, parameters validated and defaulted before it is
-//! scheduled) and `juju show-task`.
+//! scheduled, run by a detached worker and waited for) and `juju show-task`.
 
 use std::fs;
 
 use serde_json::{Map, Value};
 
-use super::hooks::finish_unit;
+use std::time::Instant;
+
 use super::params::{parse_action_args, validate_params};
-use super::tasks::{finish_task, task_output};
+use super::tasks::{task_json, task_output};
+use super::wait::{timeout_message, wait_flags, wait_for};
+use super::worker;
 use super::{FORMAT, MODEL, Output, json_or_yaml};
-use crate::agent::{self, Kind};
 use crate::args::Args;
 use crate::charm;
 use crate::error::{Result, run_error, usage};
-use crate::state::{self, Home, Model, TaskRecord};
+use crate::state::{Home, Model};
 
 /// `juju run UNIT… ACTION [key=value…]`: validates the parameters against the action's schema,
-/// then runs the action on each unit in turn (under the unit's lock) and prints the tasks.
+/// queues a task per unit (each run by a detached worker under the unit's lock, see
+/// [`worker`]), then waits for them up to `--wait` and prints them, or with `--background`
+/// prints how to follow them and returns at once. Progress goes to stderr as it happens.
 pub fn run(home: &Home, args: &[String]) -> Result<Output> {
     let a = Args::parse(
         args,
@@ -32,6 +36,9 @@ pub fn run(home: &Home, args: &[String]) -> Result<Output> {
             (&["o", "output"], true),
         ],
     )?;
+    // `runCommandBase.Init` checks these before anything runs.
+    let background = a.has("background");
+    let wait = wait_flags(a.get("wait"), background)?;
     let model = home.resolve_model(a.get("model"))?;
     if a.positional.len() < 2 {
         return Err(usage(
@@ -92,7 +99,6 @@ pub fn run(home: &Home, args: &[String]) -> Result<Output> {
             Err(error) => enqueue_errors.push(error.to_string()),
         }
     }
-    let mut stderr = String::new();
     if scheduled.is_empty() {
         let id = model.next_id()?;
         return Ok(Output::err(format!(
@@ -100,51 +106,88 @@ pub fn run(home: &Home, args: &[String]) -> Result<Output> {
             enqueue_errors.join("\n")
         )));
     }
-    // Juju prints the receivers it could not enqueue after the first "Running operation".
-    let mut unscheduled = (!enqueue_errors.is_empty()).then(|| {
+    // Juju prints the receivers it could not enqueue after the "Running operation" lines.
+    let unscheduled = if enqueue_errors.is_empty() {
+        String::new()
+    } else {
         format!(
             "Some actions could not be scheduled:\n{}\n\n",
             enqueue_errors.join("\n")
         )
-    });
-    let mut tasks = Vec::new();
-    for (app_name, number, info, prepared) in scheduled {
-        let unit_name = format!("{app_name}/{number}");
-        let app = model.app(&app_name)?;
+    };
+    // Each task is recorded as pending and handed to its own worker, which runs it under the
+    // unit's lock; this command only waits for the records (or, with --background, does not).
+    let mut queued = Vec::new();
+    for (app_name, number, _info, prepared) in scheduled {
         let id = model.next_id()?;
-        stderr.push_str(&format!(
-            "Running operation {id} with 1 task\n  - task {id} on unit-{app_name}-{number}\n\n"
+        let exited = worker::queue(home, &model, id, (&app_name, number), action, prepared)?;
+        queued.push((id, format!("{app_name}/{number}"), exited));
+    }
+    // The operation is numbered as its first task (Juju numbers it separately, one before).
+    let operation = queued.first().map_or(0, |(id, _, _)| *id);
+    if background {
+        let queued: Vec<(u64, String)> =
+            queued.into_iter().map(|(id, unit, _)| (id, unit)).collect();
+        return Ok(scheduled_output(operation, &queued, unscheduled));
+    }
+    let plural = if queued.len() > 1 { "s" } else { "" };
+    let mut progress = format!(
+        "Running operation {operation} with {} task{plural}\n",
+        queued.len()
+    );
+    for (id, unit, _) in &queued {
+        progress.push_str(&format!(
+            "  - task {id} on unit-{}\n",
+            unit.replace('/', "-")
         ));
-        stderr.push_str(&unscheduled.take().unwrap_or_default());
-        stderr.push_str(&format!("Waiting for task {id}...\n"));
-        let enqueued = state::now_string();
-        let _lock = state::lock(&model.unit_dir(&app_name, number).join("unit.lock"))?;
-        let started = state::now_string();
-        let outcome = agent::run(
-            &model,
-            &app,
-            &info,
-            number,
-            Kind::Action {
-                name: action.clone(),
-                id,
-                params: prepared,
-            },
-        )?;
-        let success =
-            outcome.exit_code == Some(0) && !outcome.missing && outcome.spawn_error.is_none();
-        finish_unit(&model, &outcome, success, None)?;
-        let task = finish_task(id, &unit_name, action, enqueued, started, &outcome);
-        state::write_json(&model.task_path(id), &task)?;
+    }
+    progress.push('\n');
+    progress.push_str(&unscheduled);
+    eprint!("{progress}");
+    // One deadline for every task, as `waitForTasks` has one timer.
+    let deadline = wait.map(|w| Instant::now() + w);
+    let mut tasks = Vec::new();
+    for (i, (id, _, exited)) in queued.iter().enumerate() {
+        eprintln!("Waiting for task {id}...");
+        let Some(task) = wait_for(&model, *id, deadline, exited.as_ref())? else {
+            let units: Vec<&str> = queued[i..].iter().map(|(_, u, _)| u.as_str()).collect();
+            return Err(run_error(timeout_message(&units)));
+        };
+        let mut logs = String::new();
         for line in &task.log {
-            stderr.push_str(line.get(30..).unwrap_or(line));
-            stderr.push('\n');
+            logs.push_str(line.get(30..).unwrap_or(line));
+            logs.push('\n');
         }
+        eprint!("{logs}");
         tasks.push(task);
     }
-    let mut output = task_output(&tasks, a.get("format"));
-    output.stderr = stderr + &output.stderr;
-    Ok(output)
+    Ok(task_output(&tasks, a.get("format")))
+}
+
+/// What `juju run --background` prints (`processOperationResults`): the operation and its
+/// tasks, and how to follow them; with several tasks, their ids by unit as YAML on stdout.
+fn scheduled_output(operation: u64, queued: &[(u64, String)], unscheduled: String) -> Output {
+    let mut output = Output::err(unscheduled);
+    if let [(id, _)] = queued {
+        output.stderr.push_str(&format!(
+            "Scheduled operation {operation} with task {id}\n\
+             Check operation status with 'juju show-operation {operation}'\n\
+             Check task status with 'juju show-task {id}'\n"
+        ));
+    } else {
+        let info: Map<String, Value> = queued
+            .iter()
+            .map(|(id, unit)| (unit.clone(), serde_json::json!({"id": id.to_string()})))
+            .collect();
+        output.stdout = json_or_yaml(&Value::Object(info), Some("yaml"));
+        output.stderr.push_str(&format!(
+            "Scheduled operation {operation} with {} tasks\n\
+             Check operation status with 'juju show-operation {operation}'\n\
+             Check task status with 'juju show-task <id>'\n",
+            queued.len()
+        ));
+    }
+    output
 }
 
 /// A `juju run`/`juju exec` receiver, `app/N` or `app/leader`, as Juju's enqueue resolves it:
@@ -204,7 +247,12 @@ pub fn show_task(home: &Home, args: &[String]) -> Result<Output> {
     let number: u64 = id
         .parse()
         .map_err(|_| usage(format!("invalid task id {id:?}")))?;
-    let task: TaskRecord = state::read_json(&model.task_path(number))
-        .map_err(|_| run_error(format!("task {id} not found")))?;
-    Ok(Output::out(json_or_yaml(&task.to_json(), a.get("format"))))
+    if !model.task_path(number).exists() {
+        return Err(run_error(format!("task {id} not found")));
+    }
+    let task = worker::current(&model, number)?;
+    Ok(Output::out(json_or_yaml(
+        &task_json(&task),
+        a.get("format"),
+    )))
 }

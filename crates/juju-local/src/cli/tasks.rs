@@ -46,7 +46,11 @@ pub fn finish_task(
             }
         }
     }
-    results.insert("return-code".into(), Value::from(return_code));
+    // A unit with no handler never ran a process: no return code (the uniter fails the action
+    // before running anything).
+    if !outcome.missing {
+        results.insert("return-code".into(), Value::from(return_code));
+    }
     let (status, message) = if outcome.missing {
         (
             "failed",
@@ -80,11 +84,42 @@ pub fn finish_task(
     }
 }
 
+/// A task as `juju run --format json` prints one unit's entry (`formatActionResult`: empty
+/// values left out, the timing entries a task has so far).
+pub fn task_json(task: &TaskRecord) -> Value {
+    let mut out = Map::new();
+    out.insert("id".into(), Value::String(task.id.clone()));
+    if !task.log.is_empty() {
+        out.insert("log".into(), Value::from(task.log.clone()));
+    }
+    if !task.message.is_empty() {
+        out.insert("message".into(), Value::String(task.message.clone()));
+    }
+    if !task.results.is_empty() {
+        out.insert("results".into(), Value::Object(task.results.clone()));
+    }
+    out.insert("status".into(), Value::String(task.status.clone()));
+    let timing: Map<String, Value> = [
+        ("completed", &task.completed),
+        ("enqueued", &task.enqueued),
+        ("started", &task.started),
+    ]
+    .into_iter()
+    .filter(|(_, v)| !v.is_empty())
+    .map(|(k, v)| (k.to_owned(), Value::String(v.clone())))
+    .collect();
+    if !timing.is_empty() {
+        out.insert("timing".into(), Value::Object(timing));
+    }
+    out.insert("unit".into(), Value::String(task.unit.clone()));
+    Value::Object(out)
+}
+
 /// Prints tasks keyed by unit, and fails like `juju run` when a task's return code is ≥ 1.
 pub fn task_output(tasks: &[TaskRecord], format: Option<&str>) -> Output {
     let mut by_unit = Map::new();
     for task in tasks {
-        by_unit.insert(task.unit.clone(), task.to_json());
+        by_unit.insert(task.unit.clone(), task_json(task));
     }
     let failed: Vec<&TaskRecord> = tasks
         .iter()
@@ -102,46 +137,100 @@ pub fn task_output(tasks: &[TaskRecord], format: Option<&str>) -> Output {
     };
     let mut output = Output::out(stdout);
     if !failed.is_empty() {
+        // `processOperationResults`: the list sorted, "task"/"failure" plural with several.
+        let plural = if failed.len() > 1 { "s" } else { "" };
+        let mut list: Vec<String> = failed
+            .iter()
+            .map(|task| {
+                let code = task
+                    .results
+                    .get("return-code")
+                    .and_then(Value::as_i64)
+                    .unwrap_or(0);
+                format!(" - id \"{}\" with return code {code}", task.id)
+            })
+            .collect();
+        list.sort();
         output.code = 1;
-        output.stderr = "ERROR the following task failed:\n".to_owned();
-        for task in failed {
-            let code = task
-                .results
-                .get("return-code")
-                .and_then(Value::as_i64)
-                .unwrap_or(0);
-            output
-                .stderr
-                .push_str(&format!(" - id \"{}\" with return code {code}\n", task.id));
-        }
-        output
-            .stderr
-            .push_str("\nuse 'juju show-task' to inspect the failure\n");
+        output.stderr = format!(
+            "ERROR the following task{plural} failed:\n{}\n\nuse 'juju show-task' to inspect the failure{plural}\n",
+            list.join("\n")
+        );
     }
     output
 }
 
-/// Tasks as `juju run` prints them without `--format`: failures, visible results as YAML, then
-/// the process output.
+/// Results keys `printPlainOutput` leaves out of the results it prints (`filteredOutputKeys`).
+const FILTERED_OUTPUT_KEYS: [&str; 5] = [
+    "return-code",
+    "stdout",
+    "stderr",
+    "stdout-encoding",
+    "stderr-encoding",
+];
+
+/// Tasks as `juju run` prints them without `--format` (`common.go`, `printPlainOutput`): for
+/// one task, its failure, its visible results as YAML (or `Task N status` without results)
+/// and a blank line, then the process's stdout and stderr trimmed of newlines; several tasks
+/// print as YAML keyed by unit, without the process output.
 fn plain_tasks(tasks: &[TaskRecord]) -> String {
-    let mut out = String::new();
+    let mut infos = Map::new();
+    let (mut stdout, mut stderr) = (String::new(), String::new());
     for task in tasks {
-        if task.status != "completed" {
-            out.push_str(&format!("Action id {} failed: {}\n", task.id, task.message));
-        }
-        let visible: Map<String, Value> = task
-            .results
-            .iter()
-            .filter(|(k, _)| !["return-code", "stdout", "stderr"].contains(&k.as_str()))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        if !visible.is_empty() {
-            out.push_str(&serde_saphyr::to_string(&Value::Object(visible)).unwrap_or_default());
-        }
-        for key in ["stdout", "stderr"] {
-            if let Some(Value::String(text)) = task.results.get(key) {
-                out.push_str(text);
+        let output = if task.results.is_empty() {
+            format!("Task {} {}\n", task.id, task.status)
+        } else {
+            let mut visible = Map::new();
+            for (key, value) in &task.results {
+                let key = key.to_lowercase();
+                let text = match value {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                if key == "stdout" && !text.is_empty() {
+                    stdout = text;
+                } else if key == "stderr" && !text.is_empty() {
+                    stderr = text;
+                }
+                if !FILTERED_OUTPUT_KEYS.contains(&key.as_str()) {
+                    visible.insert(key, value.clone());
+                }
             }
+            if visible.is_empty() {
+                String::new()
+            } else {
+                serde_saphyr::to_string(&Value::Object(visible)).unwrap_or_default()
+            }
+        };
+        let mut info = Map::new();
+        info.insert("id".into(), Value::String(task.id.clone()));
+        if !task.message.is_empty() {
+            info.insert("message".into(), Value::String(task.message.clone()));
+        }
+        info.insert("output".into(), Value::String(output));
+        info.insert("status".into(), Value::String(task.status.clone()));
+        infos.insert(task.unit.clone(), Value::Object(info));
+    }
+    if infos.len() > 1 {
+        return serde_saphyr::to_string(&Value::Object(infos)).unwrap_or_default();
+    }
+    let mut out = String::new();
+    for info in infos.values() {
+        let field = |k: &str| info.get(k).and_then(Value::as_str).unwrap_or_default();
+        if field("status") == "failed" {
+            out.push_str(&format!(
+                "Action id {} failed: {}\n",
+                field("id"),
+                field("message")
+            ));
+        }
+        out.push_str(field("output"));
+        out.push('\n');
+    }
+    for text in [stdout, stderr] {
+        if !text.is_empty() {
+            out.push_str(text.trim_matches('\n'));
+            out.push('\n');
         }
     }
     out

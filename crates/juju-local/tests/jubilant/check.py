@@ -82,6 +82,18 @@ unit = status.apps['app'].units['app/0']
 assert unit.workload_status.current == 'active' and unit.leader, unit
 ok('deploy() and wait(all_active)')
 
+data = CHARM.parent / 'jubilant-data.txt'
+data.write_text('resource content')
+juju.deploy(CHARM, 'res', resources={'data': str(data)})
+task = juju.exec('cat "$(resource-get data)"', unit='res/0')
+assert task.stdout == 'resource content', task
+err = raises(jubilant.CLIError, juju.deploy, CHARM, 'res2', resources={'nope': str(data)})
+assert err.stderr == 'ERROR unrecognized resource "nope"\n', err.stderr
+data.write_text('attached')
+juju.cli('attach-resource', 'res', f'data={data}')
+assert juju.exec('cat "$(resource-get data)"', unit='res/0').stdout == 'attached'
+ok('deploy(resources=...), resource-get and attach-resource')
+
 status = juju.status()
 assert jubilant.all_active(status) and jubilant.all_agents_idle(status)
 assert not jubilant.any_error(status)
