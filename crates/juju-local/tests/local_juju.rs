@@ -316,11 +316,13 @@ fn a_non_zero_exit_overrides_the_fail_message_and_juju_run_exits_one() {
     assert_eq!(task["results"]["return-code"], 3);
 }
 
+/// Juju reads the output by lines and ends each with `\n` before it encodes: 0xff 0xfe becomes
+/// base64 of 0xff 0xfe 0x0a.
 #[test]
 fn non_utf8_output_is_stored_base64() {
     let juju = deployed();
     let (task, _, _) = juju.run(&["binary"]);
-    assert_eq!(task["results"]["stdout"], "//4=");
+    assert_eq!(task["results"]["stdout"], "//4K");
     assert_eq!(task["results"]["stdout-encoding"], "base64");
 }
 

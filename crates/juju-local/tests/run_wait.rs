@@ -306,7 +306,7 @@ fn plain_output_and_the_failure_message_follow_juju() {
     let juju = Juju::deployed("2");
     let out = juju.cmd(&["run", "app/0", "binary"]);
     assert!(out.status.success(), "{out:?}");
-    assert_eq!(text(&out.stdout), "\n//4=\n");
+    assert_eq!(text(&out.stdout), "\n//4K\n");
     let out = juju.cmd(&["run", "app/0", "exit2"]);
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     assert_eq!(

@@ -3,7 +3,9 @@
 //! argument parsing (`run-args.yaml`, from `cmd/juju/action/run_test.go` and yaml.v2), and param
 //! validation, numbers and defaults (`numbers.yaml`, from `internal/charm/actions_test.go` and
 //! gojsonschema). One charm carries every action the files define; its `dispatch` runs the
-//! vector's command (action `t`) or records what `action-get` prints (every other action).
+//! vector's command (action `t`) or records what `action-get` prints (every other action), and
+//! runs a script as the action's own process (action `o`) for what Juju records of its output,
+//! exit status and signals (`output.yaml`, from the uniter's runner and action context).
 
 use std::fs;
 use std::io::Write;
@@ -59,6 +61,7 @@ fn deployed() -> Juju {
     assert!(juju.cmd(&["add-model", "m"]).status.success());
     let mut actions = Map::new();
     actions.insert("t".into(), Value::Null);
+    actions.insert("o".into(), Value::Null);
     for file in ["tools.yaml", "run-args.yaml", "numbers.yaml"] {
         if let Some(Value::Object(a)) = load(file).get("actions") {
             actions.extend(a.clone());
@@ -66,7 +69,7 @@ fn deployed() -> Juju {
     }
     let o = juju.out.display().to_string();
     let dispatch = format!(
-        "#!/bin/sh\nOUT={o}\ncase \"$JUJU_DISPATCH_PATH\" in\nhooks/*) ;;\nactions/t) . \"$OUT/cmd\" >\"$OUT/stdout\" 2>\"$OUT/stderr\"; echo $? >\"$OUT/rc\" ;;\nactions/*) action-get --format=json >\"$OUT/json\"; action-get >\"$OUT/smart\" ;;\nesac\n"
+        "#!/bin/sh\nOUT={o}\ncase \"$JUJU_DISPATCH_PATH\" in\nhooks/*) ;;\nactions/t) . \"$OUT/cmd\" >\"$OUT/stdout\" 2>\"$OUT/stderr\"; echo $? >\"$OUT/rc\" ;;\nactions/o) . \"$OUT/cmd\" ;;\nactions/*) action-get --format=json >\"$OUT/json\"; action-get >\"$OUT/smart\" ;;\nesac\n"
     );
     let charm = juju.home.path().join("v.charm");
     let mut zip = zip::ZipWriter::new(fs::File::create(&charm).unwrap());
@@ -260,4 +263,38 @@ fn juju_run_arguments_parse_as_yaml_v2() {
 #[test]
 fn params_validate_and_default_as_gojsonschema() {
     check_runs("numbers.yaml");
+}
+
+#[test]
+fn captured_output_and_exit_status_match_juju() {
+    let juju = deployed();
+    let mut failures = Vec::new();
+    for v in vectors("output.yaml") {
+        let script = text(&v, "script").unwrap();
+        fs::write(juju.out.join("cmd"), script.clone() + "\n").unwrap();
+        let (task, stderr, _) = run(&juju, "o", &[], None);
+        let mut wrong = Vec::new();
+        if task["status"] != v["status"] {
+            wrong.push(format!("status {} (want {})", task["status"], v["status"]));
+        }
+        if let Some(message) = v.get("message")
+            && task["message"] != *message
+        {
+            wrong.push(format!("message {} (want {message})", task["message"]));
+        }
+        for (key, want) in v["results"].as_object().into_iter().flatten() {
+            let got = task["results"].get(key).unwrap_or(&Value::Null);
+            if got != want {
+                wrong.push(format!("results.{key} {got} (want {want})"));
+            }
+        }
+        if !wrong.is_empty() {
+            failures.push(format!(
+                "{} ({script:?}): {}; stderr: {stderr}",
+                text(&v, "source").unwrap_or_default(),
+                wrong.join(", ")
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

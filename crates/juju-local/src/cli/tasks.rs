@@ -36,12 +36,14 @@ pub fn finish_task(
         if bytes.is_empty() {
             continue;
         }
-        match String::from_utf8(bytes.clone()) {
+        let bytes = by_lines(bytes);
+        match String::from_utf8(bytes) {
             Ok(text) => {
-                results.insert(key.into(), Value::String(text.replace("\r\n", "\n")));
+                results.insert(key.into(), Value::String(text));
             }
-            Err(_) => {
-                results.insert(key.into(), Value::String(BASE64_STANDARD.encode(bytes)));
+            Err(e) => {
+                let bytes = e.into_bytes();
+                results.insert(key.into(), Value::String(BASE64_STANDARD.encode(&bytes)));
                 results.insert(format!("{key}-encoding"), Value::String("base64".into()));
             }
         }
@@ -242,5 +244,32 @@ fn signal_message(signal: Option<i32>) -> String {
     match signal {
         Some(9 | 15) | None => "terminated".to_owned(),
         Some(n) => sys::signal_description(n),
+    }
+}
+
+/// The output as Juju stores it: read line by line (`bufio.ScanLines`, which drops a `\r` before
+/// the `\n`) and each line written back with `\n` (`bufferAdaptor.Messagef`), so output without a
+/// final newline gets one.
+fn by_lines(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len() + 1);
+    let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+    for line in body.split(|b| *b == b'\n') {
+        out.extend_from_slice(line.strip_suffix(b"\r").unwrap_or(line));
+        out.push(b'\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod line_tests {
+    use super::by_lines;
+
+    #[test]
+    fn output_is_stored_line_by_line_as_juju_reads_it() {
+        assert_eq!(by_lines(b"abc"), b"abc\n");
+        assert_eq!(by_lines(b"abc\n"), b"abc\n");
+        assert_eq!(by_lines(b"a\r\nb"), b"a\nb\n");
+        assert_eq!(by_lines(b"a\n\nb\n"), b"a\n\nb\n");
+        assert_eq!(by_lines(b"\xff\xfe"), b"\xff\xfe\n");
     }
 }

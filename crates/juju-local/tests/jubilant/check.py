@@ -86,12 +86,13 @@ data = CHARM.parent / 'jubilant-data.txt'
 data.write_text('resource content')
 juju.deploy(CHARM, 'res', resources={'data': str(data)})
 task = juju.exec('cat "$(resource-get data)"', unit='res/0')
-assert task.stdout == 'resource content', task
+# Juju reads a task's output by lines and ends each with a newline.
+assert task.stdout == 'resource content\n', task
 err = raises(jubilant.CLIError, juju.deploy, CHARM, 'res2', resources={'nope': str(data)})
 assert err.stderr == 'ERROR unrecognized resource "nope"\n', err.stderr
 data.write_text('attached')
 juju.cli('attach-resource', 'res', f'data={data}')
-assert juju.exec('cat "$(resource-get data)"', unit='res/0').stdout == 'attached'
+assert juju.exec('cat "$(resource-get data)"', unit='res/0').stdout == 'attached\n'
 ok('deploy(resources=...), resource-get and attach-resource')
 
 status = juju.status()
