@@ -330,3 +330,50 @@ fn plain_output_and_the_failure_message_follow_juju() {
         "{out:?}"
     );
 }
+
+/// `juju exec` runs apart from the command too: `--wait 1s` on a blocked command is Juju's
+/// timeout error and, released, the task completes; machines and `--parallel` are refused by
+/// name, and `-o FILE` writes the output there.
+#[test]
+fn exec_waits_as_run_does_and_refuses_what_one_machine_cannot_do() {
+    let juju = Juju::deployed("1");
+    let blocking = "while [ ! -e ../release ]; do sleep 0.02; done; echo released";
+    let out = juju.cmd(&[
+        "exec", "--unit", "app/0", "--wait", "1s", "--format", "json", "--", blocking,
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert_eq!(
+        text(&out.stderr),
+        "ERROR timed out waiting for results from: unit app/0\n"
+    );
+    juju.release(0);
+    let task = juju.finished("1");
+    assert_eq!(task["status"], "completed", "{task}");
+    assert_eq!(task["results"]["stdout"], "released\n", "{task}");
+
+    for flag in [
+        ["--machine", "0"].as_slice(),
+        ["--all"].as_slice(),
+        ["--parallel"].as_slice(),
+    ] {
+        let mut args = vec!["exec"];
+        args.extend_from_slice(flag);
+        args.extend(["--unit", "app/0", "--", "true"]);
+        let out = juju.cmd(&args);
+        assert_eq!(out.status.code(), Some(2), "{flag:?}: {out:?}");
+        assert!(
+            text(&out.stderr).contains("is not supported"),
+            "{flag:?}: {out:?}"
+        );
+    }
+
+    let file = juju.home.path().join("exec.json");
+    let file_arg = file.display().to_string();
+    let out = juju.cmd(&[
+        "exec", "--unit", "app/0", "--format", "json", "-o", &file_arg, "--", "echo", "hi",
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(text(&out.stdout), "");
+    let written: Value = serde_json::from_str(&fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(written["app/0"]["results"]["stdout"], "hi\n", "{written}");
+}

@@ -1,14 +1,17 @@
 //! `juju exec`: a shell command run in units' hook contexts, reported as tasks.
 
-use super::hooks::finish_unit;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
 use super::run::receiver;
-use super::tasks::{finish_task, task_output};
+use super::tasks::task_output;
+use super::wait::{go_duration, timeout_message, wait_for};
+use super::worker;
 use super::{FORMAT, MODEL, Output};
-use crate::agent::{self, Kind};
 use crate::args::Args;
-use crate::charm;
 use crate::error::{Result, run_error, usage};
-use crate::state::{self, Home};
+use crate::state::Home;
 
 /// `juju exec --unit UNIT|--application APP -- COMMAND`: runs a shell command in each unit's hook
 /// context and prints the tasks, the command's exit status as their return code.
@@ -29,6 +32,24 @@ pub fn exec(home: &Home, args: &[String]) -> Result<Output> {
         ],
     )?;
     let model = home.resolve_model(a.get("model"))?;
+    for (flag, why) in [
+        (
+            "all",
+            "the local Juju has no machines; name units with --unit or --application",
+        ),
+        (
+            "machine",
+            "the local Juju has no machines; name units with --unit or --application",
+        ),
+        (
+            "parallel",
+            "the local Juju runs one command at a time on a unit, as with an execution group",
+        ),
+    ] {
+        if a.get(flag).is_some() {
+            return Err(usage(format!("--{flag} is not supported: {why}")));
+        }
+    }
     if a.positional.is_empty() {
         return Err(usage("no commands specified"));
     }
@@ -73,40 +94,46 @@ pub fn exec(home: &Home, args: &[String]) -> Result<Output> {
             enqueue_errors.join("\n")
         )));
     }
-    let mut tasks = Vec::new();
+    // Each command is a task run apart from this command by a worker, as `juju run`'s are;
+    // this command waits for them up to --wait (Juju's default: 5 minutes).
+    let wait = match a.get("wait") {
+        None => Some(Duration::from_secs(300)),
+        Some(text) => match go_duration(text)
+            .map_err(|e| usage(format!("invalid value {text:?} for flag --wait: {e}")))?
+        {
+            n if n < 0 => None,
+            0 => Some(Duration::from_secs(300)),
+            n => Some(Duration::from_nanos(n.unsigned_abs())),
+        },
+    };
+    let mut queued = Vec::new();
     for (app_name, number) in receivers {
-        let app = model.app(&app_name)?;
-        let info = charm::read_info(&model.unit_dir(&app_name, number).join("charm"))?;
         let id = model.next_id()?;
-        let enqueued = state::now_string();
-        let _lock = state::lock(&model.unit_dir(&app_name, number).join("unit.lock"))?;
-        let started = state::now_string();
-        let outcome = agent::run(
+        let exited = worker::queue(
+            home,
             &model,
-            &app,
-            &info,
-            number,
-            Kind::Exec {
-                command: command.clone(),
-            },
-        )?;
-        finish_unit(&model, &outcome, outcome.exit_code == Some(0), None)?;
-        let mut task = finish_task(
             id,
-            &format!("{app_name}/{number}"),
-            "juju-exec",
-            enqueued,
-            started,
-            &outcome,
-        );
-        if task.status == "failed" && task.message.starts_with("exit status") {
-            // `juju exec` reports the command's exit in return-code, not as a task failure message.
-            task.message.clear();
-        }
-        state::write_json(&model.task_path(id), &task)?;
+            (&app_name, number),
+            worker::EXEC_ACTION,
+            json!({ "command": command }),
+        )?;
+        queued.push((id, format!("{app_name}/{number}"), exited));
+    }
+    let deadline = wait.map(|w| Instant::now() + w);
+    let mut tasks = Vec::new();
+    for (i, (id, _, exited)) in queued.iter().enumerate() {
+        let Some(task) = wait_for(&model, *id, deadline, exited.as_ref())? else {
+            let units: Vec<&str> = queued[i..].iter().map(|(_, u, _)| u.as_str()).collect();
+            return Err(run_error(timeout_message(&units)));
+        };
         tasks.push(task);
     }
     let mut output = task_output(&tasks, a.get("format"));
+    if let Some(file) = a.get("output") {
+        // juju/cmd's `-o FILE`: the formatted output goes to the file instead of stdout.
+        std::fs::write(file, std::mem::take(&mut output.stdout))
+            .map_err(|e| run_error(format!("cannot write {file}: {e}")))?;
+    }
     if !enqueue_errors.is_empty() {
         output.stderr = format!(
             "Some actions could not be scheduled:\n{}\n\n{}",

@@ -216,20 +216,25 @@ fn run_request(model: &Model, id: u64) -> Result<()> {
     task.status = "running".into();
     task.started = state::now_string();
     state::write_json(&model.task_path(id), &task)?;
-    let outcome = agent::run(
-        model,
-        &app,
-        &info,
-        number,
+    let exec = request.action == EXEC_ACTION;
+    let kind = if exec {
+        Kind::Exec {
+            command: request.params["command"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        }
+    } else {
         Kind::Action {
             name: request.action.clone(),
             id,
             params: request.params,
-        },
-    )?;
+        }
+    };
+    let outcome = agent::run(model, &app, &info, number, kind)?;
     let success = outcome.exit_code == Some(0) && !outcome.missing && outcome.spawn_error.is_none();
     finish_unit(model, &outcome, success, None)?;
-    let done = finish_task(
+    let mut done = finish_task(
         id,
         &task.unit,
         &request.action,
@@ -237,5 +242,12 @@ fn run_request(model: &Model, id: u64) -> Result<()> {
         task.started,
         &outcome,
     );
+    if exec && done.status == "failed" && done.message.starts_with("exit status") {
+        // `juju exec` reports the command's exit in return-code, not as a task failure message.
+        done.message.clear();
+    }
     state::write_json(&model.task_path(id), &done)
 }
+
+/// The action name of a `juju exec` task (Juju's built-in action); its params hold `command`.
+pub const EXEC_ACTION: &str = "juju-exec";
