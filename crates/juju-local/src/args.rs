@@ -72,8 +72,10 @@ impl Args {
             .collect()
     }
 
-    /// Whether a boolean flag was given (and not `=false`).
+    /// Whether a boolean flag was given, and not set false (`=false`, `=False`, `=0`, … as Go's
+    /// `strconv.ParseBool` reads them: Python `ops` passes `--application=False`).
     pub fn has(&self, name: &str) -> bool {
-        self.get(name).is_some_and(|v| v != "false")
+        self.get(name)
+            .is_some_and(|v| !matches!(v, "0" | "f" | "F" | "false" | "False" | "FALSE"))
     }
 }

@@ -284,6 +284,10 @@ pub struct AppRecord {
     /// Config values set with `deploy --config` or `config app k=v` (defaults come from the charm).
     pub config: Map<String, Value>,
     pub leader_settings: Map<String, Value>,
+    /// The application status the leader set (`status-set --application`); `juju status`
+    /// derives one from the units until then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
 }
 
 /// A status value as `juju status` prints it.

@@ -1075,3 +1075,31 @@ fn collect(root: &Path, dir: &Path, prefix: &str, out: &mut Vec<(String, Vec<u8>
         out.push((name, fs::read(&path).unwrap(), mode));
     }
 }
+
+/// `status-set --application` (the leader only) sets the application's status, which `juju
+/// status` shows instead of the one it derives from the units.
+#[test]
+fn the_leader_sets_the_application_status() {
+    let juju = deployed();
+    let out = juju.cmd(&[
+        "exec",
+        "-m",
+        "m",
+        "--unit",
+        "app/0",
+        "--",
+        "status-set --application blocked 'needs a relation'",
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    let status = juju.status();
+    let app = &status["applications"]["app"];
+    assert_eq!(app["application-status"]["current"], "blocked", "{app}");
+    assert_eq!(
+        app["application-status"]["message"], "needs a relation",
+        "{app}"
+    );
+    assert_eq!(
+        app["units"]["app/0"]["workload-status"]["current"], "active",
+        "the unit's own status is unchanged: {app}"
+    );
+}

@@ -35,7 +35,7 @@ impl Juju {
     }
 
     fn clear(&self) {
-        for name in ["stdout", "stderr", "rc", "json", "smart"] {
+        for name in ["stdout", "stderr", "rc", "json", "smart", "then"] {
             let _ = fs::remove_file(self.out.join(name));
         }
     }
@@ -73,7 +73,9 @@ fn deployed() -> Juju {
     );
     let charm = juju.home.path().join("v.charm");
     let mut zip = zip::ZipWriter::new(fs::File::create(&charm).unwrap());
-    let entries: [(&str, String, u32); 4] = [
+    // `config` of tools.yaml: the charm's options (what `config-get` vectors read).
+    let config = serde_json::json!({"options": load("tools.yaml").get("config").cloned().unwrap_or_default()});
+    let entries: [(&str, String, u32); 5] = [
         (
             "manifest.yaml",
             "bases: [{name: ubuntu, channel: '24.04', architectures: [amd64]}]\n".into(),
@@ -89,6 +91,7 @@ fn deployed() -> Juju {
             serde_json::to_string(&Value::Object(actions)).unwrap(),
             0o644,
         ),
+        ("config.yaml", config.to_string(), 0o644),
         ("dispatch", dispatch, 0o755),
     ];
     for (name, text, mode) in entries {
@@ -161,9 +164,17 @@ fn hook_tools_match_juju_tests() {
         let line: Vec<String> = std::iter::once(text(&v, "tool").unwrap())
             .chain(strings(&v, "args").iter().map(|a| sh_quote(a)))
             .collect();
-        fs::write(juju.out.join("cmd"), line.join(" ") + "\n").unwrap();
+        // `setup` runs first in the same context (its output dropped); `then` runs after the
+        // tool, its stdout kept for `then_stdout`; the script's status is the tool's.
+        let o = juju.out.display();
+        let script = format!(
+            "{{ {}\n:; }} >/dev/null 2>&1\n{}\nrc=$?\n{{ {}\n:; }} >{o}/then 2>&1\n(exit $rc)\n",
+            strings(&v, "setup").join("\n"),
+            line.join(" "),
+            text(&v, "then").unwrap_or_default(),
+        );
+        fs::write(juju.out.join("cmd"), script).unwrap();
         let task = if text(&v, "context").as_deref() == Some("hook") {
-            let o = juju.out.display();
             let script = format!(". {o}/cmd >{o}/stdout 2>{o}/stderr; echo $? >{o}/rc");
             let out = juju.cmd(&["exec", "-m", "m", "--unit", "app/0", "--", &script]);
             assert!(out.status.success(), "{out:?}");
@@ -193,6 +204,9 @@ fn hook_tools_match_juju_tests() {
                 m.remove("return-code");
             }
             got.push(("results", results, want.clone()));
+        }
+        if let Some(want) = v.get("then_stdout") {
+            got.push(("then", Value::from(juju.read("then")), want.clone()));
         }
         for key in ["status", "message"] {
             if let Some(want) = v.get(key) {

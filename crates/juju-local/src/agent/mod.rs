@@ -46,6 +46,9 @@ pub struct Context {
     pub config: Map<String, Value>,
     pub leader_settings: Map<String, Value>,
     pub leader_settings_changed: bool,
+    /// The application's status as the leader sees and sets it (`status-*` `--application`).
+    pub app_status: Option<state::Status>,
+    pub app_status_changed: bool,
     /// `action-set` pairs, in order.
     pub results: Vec<(String, String)>,
     /// `action-log` lines with timestamps.
@@ -101,6 +104,8 @@ impl Context {
             config: Map::new(),
             leader_settings: Map::new(),
             leader_settings_changed: false,
+            app_status: None,
+            app_status_changed: false,
             results: Vec::new(),
             log: Vec::new(),
             failed: None,
@@ -188,6 +193,8 @@ pub fn run(
         config: charm.effective_config(&app.config),
         leader_settings: app.leader_settings.clone(),
         leader_settings_changed: false,
+        app_status: app.status.clone(),
+        app_status_changed: false,
         results: Vec::new(),
         log: Vec::new(),
         failed: None,

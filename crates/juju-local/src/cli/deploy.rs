@@ -191,6 +191,7 @@ fn deploy_units(model: &Model, info: &CharmInfo, staging: &Path, plan: Plan) -> 
             units: (0..units).collect(),
             config: config.clone(),
             leader_settings: Map::new(),
+            status: None,
         };
         for number in 0..units {
             let unit_dir = model.unit_dir(&app_name, number);

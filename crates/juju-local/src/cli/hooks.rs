@@ -53,6 +53,14 @@ pub fn finish_unit(
         _ => unit.agent = Status::new("idle", ""),
     }
     model.save_unit(&unit)?;
+    // Like the unit's, the application's status is set at once, whatever the outcome.
+    if context.app_status_changed {
+        model.locked(|| {
+            let mut app = model.app(&unit.app)?;
+            app.status.clone_from(&context.app_status);
+            model.save_app(&app)
+        })?;
+    }
     if success && context.leader_settings_changed {
         model.locked(|| {
             let mut app = model.app(&unit.app)?;

@@ -55,6 +55,9 @@ pub fn status(home: &Home, args: &[String]) -> Result<Output> {
             }
             units.insert(unit.name(), entry);
         }
+        if let Some(status) = &app.status {
+            app_status = json!({"current": status.current, "message": status.message, "since": status.since});
+        }
         let mut entry = json!({
             "charm": app.charm,
             "charm-name": app.charm,
