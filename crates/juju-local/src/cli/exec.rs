@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::run::receiver;
 use super::tasks::task_output;
-use super::wait::{go_duration, timeout_message, wait_for};
+use super::wait::{timeout_message, wait_flag, wait_for};
 use super::worker;
 use super::{FORMAT, MODEL, Output};
 use crate::args::Args;
@@ -96,16 +96,7 @@ pub fn exec(home: &Home, args: &[String]) -> Result<Output> {
     }
     // Each command is a task run apart from this command by a worker, as `juju run`'s are;
     // this command waits for them up to --wait (Juju's default: 5 minutes).
-    let wait = match a.get("wait") {
-        None => Some(Duration::from_secs(300)),
-        Some(text) => match go_duration(text)
-            .map_err(|e| usage(format!("invalid value {text:?} for flag --wait: {e}")))?
-        {
-            n if n < 0 => None,
-            0 => Some(Duration::from_secs(300)),
-            n => Some(Duration::from_nanos(n.unsigned_abs())),
-        },
-    };
+    let wait = wait_flag(a.get("wait"), Duration::from_secs(300))?;
     let mut queued = Vec::new();
     for (app_name, number) in receivers {
         let id = model.next_id()?;

@@ -1,4 +1,4 @@
-//! How `juju run` waits for its tasks, as Juju's `cmd/juju/action/common.go` does: the `--wait`
+//! How `juju run` and `juju exec` wait for their tasks, as Juju's `cmd/juju/action/common.go` does: the `--wait`
 //! and `--background` flags (`runCommandBase.Init`: a Go duration, 0 meaning the 60s default, a
 //! negative one waiting for ever), one deadline shared by every task (`waitForTasks`), polling
 //! with a backoff (`GetActionResult`), and the timeout message (`handleTimeout`).
@@ -15,19 +15,34 @@ pub type Wait = Option<Duration>;
 /// `--wait` and `--background` as `runCommandBase.Init` takes them: both at once (a positive
 /// wait) is a usage error; no wait (or 0) is the 60s default; a negative wait is no limit.
 pub fn wait_flags(wait: Option<&str>, background: bool) -> Result<Wait> {
-    let nanos = match wait {
-        Some(text) => go_duration(text)
-            .map_err(|e| usage(format!("invalid value {text:?} for flag --wait: {e}")))?,
-        None => 0,
-    };
+    let nanos = wait_nanos(wait)?;
     if background && nanos > 0 {
         return Err(usage("cannot specify both --wait and --background"));
     }
-    Ok(match nanos {
-        0 => Some(Duration::from_secs(60)),
+    Ok(wait_from(nanos, Duration::from_secs(60)))
+}
+
+/// `--wait` of a command with no `--background` (`juju exec`): none or 0 is `default`, a
+/// negative wait is no limit.
+pub fn wait_flag(wait: Option<&str>, default: Duration) -> Result<Wait> {
+    Ok(wait_from(wait_nanos(wait)?, default))
+}
+
+/// The `--wait` flag's value in nanoseconds (0 when not given).
+fn wait_nanos(wait: Option<&str>) -> Result<i64> {
+    match wait {
+        Some(text) => go_duration(text)
+            .map_err(|e| usage(format!("invalid value {text:?} for flag --wait: {e}"))),
+        None => Ok(0),
+    }
+}
+
+fn wait_from(nanos: i64, default: Duration) -> Wait {
+    match nanos {
+        0 => Some(default),
         n if n < 0 => None,
         n => Some(Duration::from_nanos(n.unsigned_abs())),
-    })
+    }
 }
 
 /// Waits for task `id` until `deadline`: the finished task, or `None` when the deadline came
