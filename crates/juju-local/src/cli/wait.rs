@@ -1,7 +1,8 @@
-//! How `juju run` and `juju exec` wait for their tasks, as Juju's `cmd/juju/action/common.go` does: the `--wait`
-//! and `--background` flags (`runCommandBase.Init`: a Go duration, 0 meaning the 60s default, a
-//! negative one waiting for ever), one deadline shared by every task (`waitForTasks`), polling
-//! with a backoff (`GetActionResult`), and the timeout message (`handleTimeout`).
+//! How `juju run` and `juju exec` wait for their tasks, as Juju's `cmd/juju/action/common.go`
+//! does: the `--wait` and `--background` flags (`runCommandBase.Init`: a Go duration, 0 meaning
+//! the default, a negative one waiting for ever), one deadline shared by every task
+//! (`waitForTasks`), polling with a backoff (`GetActionResult`) woken early by the worker's exit,
+//! and the timeout message (`handleTimeout`).
 
 use std::time::{Duration, Instant};
 
