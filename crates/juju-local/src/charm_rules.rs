@@ -27,10 +27,6 @@ fn refuse(message: impl Into<String>) -> CharmRefusal {
 
 /// The config option types Juju knows.
 const OPTION_TYPES: [&str; 5] = ["string", "secret", "int", "float", "boolean"];
-/// Architectures Juju supports (juju/utils `arch`).
-const ARCHES: [&str; 7] = [
-    "amd64", "i386", "armhf", "arm64", "ppc64el", "s390x", "riscv64",
-];
 /// Operating systems a base may name (juju/os, lower-cased).
 const OSES: [&str; 6] = [
     "ubuntu",
@@ -158,7 +154,7 @@ fn check_base(fields: &Map<String, Value>) -> Result<(), String> {
         .filter_map(Value::as_str)
     {
         let arch = normalise_arch(arch);
-        if !ARCHES.contains(&arch.as_str()) {
+        if !ops::schema::ARCHITECTURES.contains(&arch.as_str()) {
             return Err(format!("architecture {arch:?} not valid"));
         }
     }

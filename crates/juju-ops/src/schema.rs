@@ -497,6 +497,12 @@ fn find_key(value: &Value, keys: &[&str]) -> Option<String> {
     }
 }
 
+/// Architectures Juju accepts in a charm's manifest (`juju/utils` `arch`): the rule `pack` and the
+/// local Juju's deploy check share.
+pub const ARCHITECTURES: [&str; 7] = [
+    "amd64", "arm64", "armhf", "i386", "ppc64el", "riscv64", "s390x",
+];
+
 /// Checks an action name against Juju's rule and its reserved names.
 pub fn check_action_name(name: &str) -> Result<(), SchemaError> {
     if !crate::results::is_valid_segment(name) {

@@ -20,10 +20,7 @@ pub const BASES: [&str; 10] = [
     "almalinux@9",
 ];
 
-/// Architectures Juju accepts in a manifest (`juju/utils` `arch`).
-pub const ARCHITECTURES: [&str; 7] = [
-    "amd64", "arm64", "armhf", "i386", "ppc64el", "riscv64", "s390x",
-];
+pub use ops::schema::ARCHITECTURES;
 
 /// metadata.yaml keys charmcraft copies from charmcraft.yaml (`CharmMetadata.from_charm`).
 const METADATA_KEYS: [&str; 15] = [
