@@ -377,3 +377,22 @@ fn exec_waits_as_run_does_and_refuses_what_one_machine_cannot_do() {
     let written: Value = serde_json::from_str(&fs::read_to_string(&file).unwrap()).unwrap();
     assert_eq!(written["app/0"]["results"]["stdout"], "hi\n", "{written}");
 }
+
+/// `juju run -o FILE` writes the formatted output to the file; `--quiet` drops the progress
+/// lines and the action's log from stderr.
+#[test]
+fn run_writes_its_output_to_a_file_and_quiet_prints_no_progress() {
+    let juju = Juju::deployed("1");
+    let file = juju.home.path().join("run.json");
+    let file_arg = file.display().to_string();
+    let out = juju.cmd(&[
+        "run", "app/0", "quick", "--format", "json", "-o", &file_arg, "--quiet",
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(text(&out.stdout), "");
+    assert_eq!(text(&out.stderr), "");
+    let written: Value = serde_json::from_str(&fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(written["app/0"]["results"]["q"], "1", "{written}");
+    let out = juju.cmd(&["run", "app/0", "quick"]);
+    assert!(text(&out.stderr).contains("Waiting for task"), "{out:?}");
+}

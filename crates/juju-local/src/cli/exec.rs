@@ -120,11 +120,7 @@ pub fn exec(home: &Home, args: &[String]) -> Result<Output> {
         tasks.push(task);
     }
     let mut output = task_output(&tasks, a.get("format"));
-    if let Some(file) = a.get("output") {
-        // juju/cmd's `-o FILE`: the formatted output goes to the file instead of stdout.
-        std::fs::write(file, std::mem::take(&mut output.stdout))
-            .map_err(|e| run_error(format!("cannot write {file}: {e}")))?;
-    }
+    output = output.written_to(a.get("output"))?;
     if !enqueue_errors.is_empty() {
         output.stderr = format!(
             "Some actions could not be scheduled:\n{}\n\n{}",

@@ -49,6 +49,15 @@ impl Output {
             ..Output::default()
         }
     }
+
+    /// juju/cmd's `-o, --output FILE`: the formatted output goes to the file, not stdout.
+    fn written_to(mut self, file: Option<&str>) -> Result<Output> {
+        if let Some(file) = file {
+            std::fs::write(file, std::mem::take(&mut self.stdout))
+                .map_err(|e| crate::error::run_error(format!("cannot write {file}: {e}")))?;
+        }
+        Ok(self)
+    }
 }
 
 /// `-m, --model NAME`, taken by every command that works in a model.

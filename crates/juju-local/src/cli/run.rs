@@ -143,12 +143,18 @@ pub fn run(home: &Home, args: &[String]) -> Result<Output> {
     }
     progress.push('\n');
     progress.push_str(&unscheduled);
-    eprint!("{progress}");
+    // `--quiet`: no informational output (the progress lines and the action's log).
+    let quiet = a.has("quiet");
+    if !quiet {
+        eprint!("{progress}");
+    }
     // One deadline for every task, as `waitForTasks` has one timer.
     let deadline = wait.map(|w| Instant::now() + w);
     let mut tasks = Vec::new();
     for (i, (id, _, exited)) in queued.iter().enumerate() {
-        eprintln!("Waiting for task {id}...");
+        if !quiet {
+            eprintln!("Waiting for task {id}...");
+        }
         let Some(task) = wait_for(&model, *id, deadline, exited.as_ref())? else {
             let units: Vec<&str> = queued[i..].iter().map(|(_, u, _)| u.as_str()).collect();
             return Err(run_error(timeout_message(&units)));
@@ -158,10 +164,12 @@ pub fn run(home: &Home, args: &[String]) -> Result<Output> {
             logs.push_str(line.get(30..).unwrap_or(line));
             logs.push('\n');
         }
-        eprint!("{logs}");
+        if !quiet {
+            eprint!("{logs}");
+        }
         tasks.push(task);
     }
-    Ok(task_output(&tasks, a.get("format")))
+    task_output(&tasks, a.get("format")).written_to(a.get("output"))
 }
 
 /// What `juju run --background` prints (`processOperationResults`): the operation and its

@@ -34,13 +34,7 @@ pub fn version(args: &[String]) -> Result<Output> {
             )));
         }
     };
-    match a.get("output") {
-        Some(path) => {
-            std::fs::write(path, text)?;
-            Ok(Output::default())
-        }
-        None => Ok(Output::out(text)),
-    }
+    Output::out(text).written_to(a.get("output"))
 }
 
 /// `3.6.7-<os type>-<arch>`, as Juju's `semversion.Binary` prints: the OS type is `ubuntu` on
