@@ -12,6 +12,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::relation::RelationEnv;
 use crate::results::{self, KeyError};
 use crate::tools::{HookTools, LogLevel, StatusName, StatusTarget, ToolError};
 
@@ -28,6 +29,8 @@ pub struct UnitEnv {
     pub action_id: String,
     /// `JUJU_VERSION`.
     pub juju_version: String,
+    /// The relation of a relation hook; `None` in any other event.
+    pub relation: Option<RelationEnv>,
 }
 
 impl UnitEnv {
@@ -45,6 +48,7 @@ impl UnitEnv {
             charm_dir,
             action_id: var("JUJU_ACTION_UUID"),
             juju_version: var("JUJU_VERSION"),
+            relation: RelationEnv::from_vars(|k| std::env::var(k).ok()),
         }
     }
 }

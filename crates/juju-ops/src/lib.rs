@@ -17,6 +17,7 @@
 mod charm;
 mod event;
 pub mod params;
+mod relation;
 pub mod results;
 pub mod schema;
 mod secret;
@@ -28,5 +29,8 @@ pub use charm::{
     Action, Charm, Dispatch, DispatchPathError, EventKind, HandlerResult, Hook, Outcome,
 };
 pub use event::{ActionEvent, ConfigError, HookEvent, ResultsError, Unit, UnitEnv};
+pub use relation::{Endpoint, RelationEnv, RelationKind, Role};
 pub use secret::Secret;
-pub use tools::{HookTools, LogLevel, StatusName, StatusTarget, ToolError, ToolErrorKind};
+pub use tools::{
+    HookTools, LogLevel, StatusInfo, StatusName, StatusTarget, ToolError, ToolErrorKind,
+};

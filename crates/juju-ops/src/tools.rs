@@ -5,6 +5,7 @@
 //! Hook tools added later get default bodies returning [`ToolErrorKind::Unsupported`], so
 //! existing implementations keep compiling (see the trait's docs).
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::process::Command;
 
@@ -185,6 +186,88 @@ pub trait HookTools {
     fn config_get(&mut self) -> Result<Map<String, Value>, ToolError>;
     /// `is-leader --format=json`.
     fn is_leader(&mut self) -> Result<bool, ToolError>;
+
+    // Hook tools added after 0.1: each has a default body (see "Adding hook tools" above).
+
+    /// `status-get --include-data --format=json [--application]`: the status as Juju holds it
+    /// (which may be `unknown`, `error`, … as well as what the charm set).
+    fn status_get(&mut self, target: StatusTarget) -> Result<StatusInfo, ToolError> {
+        let _ = target;
+        Err(ToolError::unsupported("status-get"))
+    }
+    /// `relation-ids <endpoint> --format=json`: the ids of the endpoint's relations
+    /// (`endpoint:id` strings, as Juju prints them).
+    fn relation_ids(&mut self, endpoint: &str) -> Result<Vec<String>, ToolError> {
+        let _ = endpoint;
+        Err(ToolError::unsupported("relation-ids"))
+    }
+    /// `relation-list -r <id> --format=json`: the remote units in the relation, sorted.
+    fn relation_list(&mut self, relation_id: u32) -> Result<Vec<String>, ToolError> {
+        let _ = relation_id;
+        Err(ToolError::unsupported("relation-list"))
+    }
+    /// `relation-list -r <id> --app --format=json`: the remote application of the relation
+    /// (for a peer relation, this unit's own application).
+    fn relation_remote_app(&mut self, relation_id: u32) -> Result<String, ToolError> {
+        let _ = relation_id;
+        Err(ToolError::unsupported("relation-list"))
+    }
+    /// `relation-get -r <id> [--app] - <member> --format=json`: one databag, where `member` is
+    /// a unit name, or with `app` an application name. The caller has checked Juju's access
+    /// rules.
+    fn relation_get(
+        &mut self,
+        relation_id: u32,
+        member: &str,
+        app: bool,
+    ) -> Result<BTreeMap<String, String>, ToolError> {
+        let _ = (relation_id, member, app);
+        Err(ToolError::unsupported("relation-get"))
+    }
+    /// `relation-set -r <id> [--app] --file -`: writes this unit's (or, with `app`, this
+    /// application's) databag; the map arrives as YAML on stdin, and an empty value deletes the
+    /// key. Keys not in `data` are left as they are.
+    fn relation_set(
+        &mut self,
+        relation_id: u32,
+        app: bool,
+        data: &BTreeMap<String, String>,
+    ) -> Result<(), ToolError> {
+        let _ = (relation_id, app, data);
+        Err(ToolError::unsupported("relation-set"))
+    }
+    /// `leader-get --format=json`: the leader settings.
+    fn leader_get(&mut self) -> Result<BTreeMap<String, String>, ToolError> {
+        Err(ToolError::unsupported("leader-get"))
+    }
+    /// `leader-set k=v…` (an empty value deletes the key); the leader only.
+    fn leader_set(&mut self, data: &BTreeMap<String, String>) -> Result<(), ToolError> {
+        let _ = data;
+        Err(ToolError::unsupported("leader-set"))
+    }
+    /// `state-get --format=json`: the unit's charm state, kept by Juju between events.
+    fn state_get(&mut self) -> Result<BTreeMap<String, String>, ToolError> {
+        Err(ToolError::unsupported("state-get"))
+    }
+    /// `state-set --file -`: sets keys of the charm state (committed when the hook succeeds).
+    fn state_set(&mut self, data: &BTreeMap<String, String>) -> Result<(), ToolError> {
+        let _ = data;
+        Err(ToolError::unsupported("state-set"))
+    }
+    /// `state-delete <key>`: a missing key is not an error.
+    fn state_delete(&mut self, key: &str) -> Result<(), ToolError> {
+        let _ = key;
+        Err(ToolError::unsupported("state-delete"))
+    }
+}
+
+/// A workload status as `status-get` reports it: the charm's own statuses, or one Juju set
+/// (`unknown`, `error`, `waiting` while the agent initialises, …).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StatusInfo {
+    /// The status name as Juju spells it (`active`, `blocked`, `unknown`, `error`, …).
+    pub status: String,
+    pub message: String,
 }
 
 /// The real hook tools, run as child processes found on `PATH`.

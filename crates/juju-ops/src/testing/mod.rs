@@ -316,6 +316,7 @@ impl Context {
             charm_dir,
             action_id: id.unwrap_or_default().to_owned(),
             juju_version: "3.6.7".to_owned(),
+            relation: None,
         })
     }
 
