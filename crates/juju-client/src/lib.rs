@@ -4,10 +4,18 @@
 //! is bound to a model) or [`Juju::cli_without_model`], that runs the CLI and turns a non-zero
 //! exit into a [`CliError`] carrying the argv, exit code and output; both are public for the
 //! commands this client does not wrap. Each JSON shape has one serde type ([`Status`],
-//! [`Task`]). [`Juju::run`] returns a [`Task`], or [`Error::Task`] when the task did not
-//! succeed; [`Juju::wait`] polls `status` until a predicate holds on consecutive polls;
+//! [`Task`], [`UnitInfo`]). [`Juju::run`] returns a [`Task`], or [`Error::Task`] when the task
+//! did not succeed; [`Juju::wait`] polls `status` until a predicate holds on consecutive polls;
 //! [`TempModel`] destroys its model when dropped. Whether the CLI is a real controller's `juju`
 //! or the built-in `juju-local` is invisible here.
+//!
+//! Relations and scale: [`Juju::integrate`] and [`Juju::remove_relation`] take `app` or
+//! `app:endpoint`; [`Juju::add_unit`], [`Juju::remove_unit`] and [`Juju::remove_application`]
+//! change the units. None of them waits, so each is followed by a [`Juju::wait`] on a
+//! predicate: [`is_related`] (both ends list each other in `status`), [`unit_count`],
+//! [`Status::relations_of`] and [`Status::units_of`] (a subordinate's units included).
+//! [`Juju::show_unit`] shows what a unit sees of its relations: every databag, typed as
+//! [`RelationData`].
 //!
 //! ```no_run
 //! # extern crate juju_client as juju;
@@ -21,15 +29,25 @@
 //! assert!(task.success());
 //! let listing = juju.exec("my-charm/0", ["ls", "-l", "../snapshots"])?.stdout;
 //! let log = juju.cli(["debug-log", "--replay", "--no-tail", "--level", "ERROR"])?.stdout;
+//!
+//! juju.deploy("postgresql", None, &Default::default())?;
+//! juju.integrate("my-charm:database", "postgresql")?;
+//! juju.wait(|s| juju::is_related(s, "my-charm:database", "postgresql"), &Default::default())?;
+//! let info = juju.show_unit("my-charm/0")?;
+//! let db = info.relations_on("database").next().map(|r| &r.application_data);
+//! juju.add_unit("my-charm", &juju::AddUnitOptions { num_units: 2, ..Default::default() })?;
+//! juju.wait(|s| juju::unit_count(s, "my-charm") == 3, &Default::default())?;
 //! # Ok::<(), juju::Error>(())
 //! ```
 
 mod action;
+mod apps;
 mod cli;
 pub mod itest;
 mod model;
 mod status;
 mod task;
+mod unit;
 mod wait;
 
 use std::fmt;
@@ -38,12 +56,15 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
+pub use apps::{AddUnitOptions, RemoveOptions, RemoveRelationOptions};
 pub use cli::{CliError, CliOutput, Error};
 pub use model::TempModel;
 pub use status::{
-    AppStatus, ModelInfo, Status, StatusInfo, UnitStatus, all_active, all_agents_idle, any_error,
+    AppStatus, AppStatusRelation, ModelInfo, Status, StatusInfo, UnitStatus, all_active,
+    all_agents_idle, any_error, is_related, unit_count,
 };
 pub use task::{Task, TaskError};
+pub use unit::{RelationData, UnitInfo, UnitRelationData};
 pub use wait::{StatusPredicate, WaitOptions};
 
 /// Options for [`Juju::deploy`].

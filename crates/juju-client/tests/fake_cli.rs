@@ -5,7 +5,11 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use juju_client::{DeployOptions, Error, Juju, WaitOptions, all_active};
+use juju_client::{
+    AddUnitOptions, AppStatusRelation, DeployOptions, Error, Juju, RemoveOptions,
+    RemoveRelationOptions, Status, WaitOptions, all_active, all_agents_idle, any_error, is_related,
+    unit_count,
+};
 use serde_json::json;
 
 /// A fake `juju` that logs each argv line and answers with the next scripted reply.
@@ -460,4 +464,349 @@ fn a_missing_cli_is_a_clear_error() {
         err.to_string().contains("cannot run /nonexistent/juju"),
         "{err}"
     );
+}
+
+/// jubilant's `DATABASE_WEBAPP_JSON` and `SUBORDINATES_JSON` (see `tests/jubilant/README.md`).
+const DATABASE_WEBAPP: &str = include_str!("jubilant/database_webapp.json");
+const SUBORDINATES: &str = include_str!("jubilant/subordinates.json");
+
+#[test]
+fn relation_and_scale_commands_run_what_jubilant_runs() {
+    let fake = Fake::new();
+    fake.reply(0, "", "", 0);
+    let juju = fake.juju();
+    juju.integrate("app1", "app2").unwrap();
+    juju.integrate("app1:db", String::from("app2:db")).unwrap();
+    juju.remove_relation("app1", "app2", &RemoveRelationOptions::default())
+        .unwrap();
+    juju.remove_relation("app1:db", "app2:db", &RemoveRelationOptions { force: true })
+        .unwrap();
+    juju.add_unit("app1", &AddUnitOptions::default()).unwrap();
+    juju.add_unit(
+        "app2",
+        &AddUnitOptions {
+            num_units: 3,
+            attach_storage: vec!["stg".into()],
+            to: vec!["lxd:25".into()],
+        },
+    )
+    .unwrap();
+    juju.add_unit(
+        "app1",
+        &AddUnitOptions {
+            attach_storage: vec!["stg1".into(), "stg2".into()],
+            to: vec!["to1".into(), "to2".into()],
+            ..AddUnitOptions::default()
+        },
+    )
+    .unwrap();
+    juju.remove_unit(["unit/0"], &RemoveOptions::default())
+        .unwrap();
+    juju.remove_unit(
+        vec![String::from("unit/0"), String::from("unit/1")],
+        &RemoveOptions {
+            destroy_storage: true,
+            force: true,
+        },
+    )
+    .unwrap();
+    juju.remove_application("app1", &RemoveOptions::default())
+        .unwrap();
+    juju.remove_application(
+        "app2",
+        &RemoveOptions {
+            destroy_storage: true,
+            force: false,
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        fake.argv(),
+        [
+            "integrate --model m app1 app2",
+            "integrate --model m app1:db app2:db",
+            "remove-relation --model m app1 app2",
+            "remove-relation --model m app1:db app2:db --force",
+            "add-unit --model m app1",
+            "add-unit --model m app2 --attach-storage stg --num-units 3 --to lxd:25",
+            "add-unit --model m app1 --attach-storage stg1,stg2 --to to1,to2",
+            "remove-unit --model m --no-prompt unit/0",
+            "remove-unit --model m --no-prompt unit/0 unit/1 --destroy-storage --force",
+            "remove-application --model m --no-prompt app1",
+            "remove-application --model m --no-prompt app2 --destroy-storage",
+        ]
+    );
+}
+
+#[test]
+fn a_refused_integrate_is_a_cli_error_with_jujus_message() {
+    let fake = Fake::new();
+    fake.reply(
+        1,
+        "",
+        "ERROR cannot add relation \"web:db db:db\": relation web:db db:db (already exists)\n",
+        1,
+    );
+    let err = fake.juju().integrate("web", "db").unwrap_err();
+    let Error::Cli(cli) = err else {
+        panic!("{err}")
+    };
+    assert_eq!(cli.argv[1..], ["integrate", "--model", "m", "web", "db"]);
+    assert!(cli.to_string().contains("(already exists)"), "{cli}");
+}
+
+#[test]
+fn status_relations_parse_like_jubilant() {
+    let fake = Fake::new();
+    fake.reply(0, DATABASE_WEBAPP, "", 0);
+    let status = fake.juju().status().unwrap();
+    let database = &status.applications["database"];
+    assert_eq!(
+        database.relations["db"],
+        [
+            AppStatusRelation {
+                related_application: "webapp".into(),
+                interface: "dbi".into(),
+                scope: "global".into(),
+            },
+            AppStatusRelation {
+                related_application: "dummy".into(),
+                interface: "xyz".into(),
+                scope: "foobar".into(),
+            },
+        ]
+    );
+    assert_eq!(
+        status.applications["webapp"].relations["db"][0].related_application,
+        "database"
+    );
+    let unit = &database.units["database/0"];
+    assert!(unit.leader);
+    assert_eq!(
+        (unit.address.as_str(), unit.open_ports.as_slice()),
+        ("10.1.164.190", &["8080/tcp".to_owned()][..])
+    );
+    assert_eq!(status.leader("database"), Some("database/0"));
+    assert_eq!(status.leader("nope"), None);
+    let endpoints: Vec<(&str, &str)> = status
+        .relations_of("database")
+        .into_iter()
+        .map(|(endpoint, r)| (endpoint, r.related_application.as_str()))
+        .collect();
+    assert_eq!(endpoints, [("db", "webapp"), ("db", "dummy")]);
+    assert!(status.relations_of("database:other").is_empty());
+    assert!(status.relations_of("nope").is_empty());
+}
+
+#[test]
+fn is_related_needs_both_ends_on_the_endpoints_named() {
+    let status: Status = serde_json::from_str(DATABASE_WEBAPP).unwrap();
+    for (a, b) in [
+        ("database", "webapp"),
+        ("webapp", "database"),
+        ("database:db", "webapp:db"),
+        ("webapp:db", "database"),
+    ] {
+        assert!(is_related(&status, a, b), "{a} {b}");
+    }
+    for (a, b) in [
+        ("database:other", "webapp"),
+        ("database", "webapp:other"),
+        ("database", "database"),
+        ("nope", "database"),
+        ("database", "nope"),
+    ] {
+        assert!(!is_related(&status, a, b), "{a} {b}");
+    }
+    // `dummy` is not an application of the model (a cross-model one, say): only its other end
+    // is looked at.
+    assert!(is_related(&status, "database:db", "dummy"));
+    // One end alone is not a relation: the other end is required to list it back, with the
+    // same interface.
+    let one_sided = DATABASE_WEBAPP.replace(
+        r#""related-application": "database""#,
+        r#""related-application": "elsewhere""#,
+    );
+    let status: Status = serde_json::from_str(&one_sided).unwrap();
+    assert!(!is_related(&status, "database", "webapp"));
+    let other_interface =
+        DATABASE_WEBAPP.replacen(r#""interface": "dbi""#, r#""interface": "x""#, 1);
+    let status: Status = serde_json::from_str(&other_interface).unwrap();
+    assert!(!is_related(&status, "database", "webapp"));
+}
+
+#[test]
+fn peer_relations_and_the_pre_3_1_relation_shape() {
+    let status: Status = serde_json::from_value(json!({"applications": {
+        "db": {
+            "relations": {
+                "replicas": [{"related-application": "db", "interface": "db_peers", "scope": "global"}],
+                "legacy": ["web"],
+            },
+            "units": {"db/0": {"leader": null}, "db/1": {"leader": true}},
+        },
+        "web": {"relations": null, "subordinate-to": null},
+    }}))
+    .unwrap();
+    assert!(is_related(&status, "db:replicas", "db"));
+    assert!(!is_related(&status, "db:legacy", "db"));
+    assert_eq!(
+        status.applications["db"].relations["legacy"],
+        [AppStatusRelation {
+            related_application: "web".into(),
+            ..Default::default()
+        }]
+    );
+    // `web` lists nothing back.
+    assert!(!is_related(&status, "db", "web"));
+    assert_eq!(status.leader("db"), Some("db/1"));
+    assert_eq!(
+        (unit_count(&status, "db"), unit_count(&status, "web")),
+        (2, 0)
+    );
+}
+
+#[test]
+fn subordinate_units_are_found_under_their_principals() {
+    let status: Status = serde_json::from_str(SUBORDINATES).unwrap();
+    let nrpe = &status.applications["nrpe"];
+    assert_eq!(nrpe.subordinate_to, ["ubun2", "ubuntu"]);
+    assert!(nrpe.units.is_empty());
+    let units: Vec<&str> = status.units_of("nrpe").into_keys().collect();
+    assert_eq!(units, ["nrpe/1", "nrpe/2"]);
+    assert_eq!(unit_count(&status, "nrpe"), 2);
+    assert_eq!(unit_count(&status, "ubuntu"), 1);
+    assert_eq!(unit_count(&status, "nope"), 0);
+    assert_eq!(
+        status.units_of("nrpe")["nrpe/2"].workload_status.current,
+        "blocked"
+    );
+    assert_eq!(status.leader("nrpe"), Some("nrpe/1"));
+    assert!(is_related(&status, "nrpe:general-info", "ubuntu:juju-info"));
+    assert!(is_related(&status, "ubun2", "nrpe"));
+    assert_eq!(
+        status.relations_of("nrpe:general-info")[0].1.scope,
+        "container"
+    );
+    // The subordinate's units count: blocked, so neither all active nor an error.
+    assert!(all_active(&status, &["ubuntu", "ubun2"]));
+    assert!(!all_active(&status, &["nrpe"]));
+    assert!(!all_active(&status, &[]));
+    assert!(all_agents_idle(&status, &["nrpe"]));
+    let active = SUBORDINATES.replace(r#""current": "blocked""#, r#""current": "active""#);
+    let status: Status = serde_json::from_str(&active).unwrap();
+    assert!(all_active(&status, &["nrpe"]));
+    let error = SUBORDINATES.replacen(r#""current": "idle""#, r#""current": "error""#, 2);
+    let status: Status = serde_json::from_str(&error).unwrap();
+    assert!(any_error(&status, &["nrpe"]), "nrpe/2's agent is in error");
+    assert!(!any_error(&status, &["ubuntu"]));
+}
+
+#[test]
+fn wait_for_a_relation_and_a_unit_count() {
+    let fake = Fake::new();
+    fake.reply(1, STATUS_ACTIVE, "", 0)
+        .reply(0, DATABASE_WEBAPP, "", 0);
+    let options = WaitOptions {
+        successes: 2,
+        ..quick()
+    };
+    let status = fake
+        .juju()
+        .wait(
+            |s| is_related(s, "webapp:db", "database") && unit_count(s, "webapp") == 1,
+            &options,
+        )
+        .unwrap();
+    assert!(is_related(&status, "database", "webapp"));
+    assert_eq!(fake.argv().len(), 3);
+}
+
+/// jubilant's `FULL_UNITINFO` and `MINIMAL_UNITINFO` (tests/unit/fake_unitinfo.py, commit
+/// 06572b53744911b6be6313eb77e65b891daef081).
+#[test]
+fn show_unit_types_the_relation_databags() {
+    let full = json!({"mysql/0": {
+        "workload-version": "8.0.41",
+        "relation-info": [{
+            "endpoint": "database",
+            "relation-id": 5,
+            "related-endpoint": "database",
+            "cross-model": false,
+            "application-data": {"foo": "bar"},
+            "local-unit": {"in-scope": true, "data": {"ingress-address": "10.0.0.1"}},
+            "related-units": {
+                "wordpress/0": {"in-scope": true, "data": {"egress-subnets": "10.1.1.1/32"}}
+            },
+        }],
+        "opened-ports": ["3306/tcp"],
+        "charm": "mysql",
+        "leader": true,
+        "life": "alive",
+        "machine": "0",
+        "public-address": "10.0.0.1",
+        "address": "10.0.0.1",
+        "provider-id": "mysql-0",
+    }});
+    let minimal =
+        json!({"mysql/0": {"opened-ports": ["3306/tcp"], "charm": "mysql", "leader": false}});
+    let fake = Fake::new();
+    fake.reply(1, &full.to_string(), "", 0)
+        .reply(2, &minimal.to_string(), "", 0)
+        .reply(3, "{}", "", 0)
+        .reply(
+            4,
+            r#"{"mysql/0": {"relation-info": [{"endpoint": "x"}]}}"#,
+            "",
+            0,
+        )
+        .reply(5, "", "ERROR unit \"mysql/9\" not found\n", 1);
+    let juju = fake.juju();
+    let info = juju.show_unit("mysql/0").unwrap();
+    assert_eq!(
+        (info.charm.as_str(), info.leader, info.life.as_str()),
+        ("mysql", true, "alive")
+    );
+    assert_eq!(
+        (
+            info.workload_version.as_str(),
+            info.machine.as_str(),
+            info.provider_id.as_str()
+        ),
+        ("8.0.41", "0", "mysql-0")
+    );
+    assert_eq!(info.opened_ports, ["3306/tcp"]);
+    let relation = &info.relation_info[0];
+    assert_eq!(
+        (
+            relation.endpoint.as_str(),
+            relation.relation_id,
+            relation.related_endpoint.as_str()
+        ),
+        ("database", 5, "database")
+    );
+    assert!(!relation.cross_model);
+    assert_eq!(relation.application_data["foo"], "bar");
+    let local = relation.local_unit.as_ref().unwrap();
+    assert!(local.in_scope);
+    assert_eq!(local.data["ingress-address"], "10.0.0.1");
+    assert_eq!(
+        relation.related_units["wordpress/0"].data["egress-subnets"],
+        "10.1.1.1/32"
+    );
+    assert_eq!(info.relations_on("database").count(), 1);
+    assert_eq!(info.relations_on("other").count(), 0);
+
+    let info = juju.show_unit("mysql/0").unwrap();
+    assert!(!info.leader && info.relation_info.is_empty() && info.life.is_empty());
+
+    let err = juju.show_unit("mysql/0").unwrap_err();
+    assert!(err.to_string().contains("no unit in the output"), "{err}");
+    let err = juju.show_unit("mysql/0").unwrap_err();
+    let Error::Parse { reason, .. } = err else {
+        panic!("{err}")
+    };
+    assert!(reason.contains("missing field `relation-id`"), "{reason}");
+    assert!(matches!(juju.show_unit("mysql/9"), Err(Error::Cli(_))));
+    assert_eq!(fake.argv()[0], "show-unit --model m mysql/0 --format json");
 }
