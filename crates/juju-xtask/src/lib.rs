@@ -29,7 +29,8 @@ use xshell::Shell;
 /// The charm author's commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Write `actions:` and `config:` in charmcraft.yaml from the Rust types in charm/.
+    /// Write `actions:`, `config:`, `requires:`, `provides:` and `peers:` in charmcraft.yaml from
+    /// the Rust types in charm/.
     Sync(sync::Sync),
     /// Run the sync check and every test in the workspace.
     Test(test::Test),

@@ -76,7 +76,7 @@ impl Pack {
             charmcraft: false,
         }
         .run(sh)
-        .context("the charm's actions/config are out of sync with charmcraft.yaml")?;
+        .context("charmcraft.yaml does not match the charm in charm/ (actions, config, endpoints or hooks)")?;
         let out_dir = project.target_dir.join("charm");
         fs::create_dir_all(&out_dir)
             .with_context(|| format!("cannot create {}", out_dir.display()))?;

@@ -1,11 +1,15 @@
-//! `cargo xtask sync [--check]`: the Rust types in `charm/` write the `actions:` and `config:`
-//! sections of `charmcraft.yaml`.
+//! `cargo xtask sync [--check]`: the Rust types in `charm/` write the `actions:`, `config:`,
+//! `requires:`, `provides:` and `peers:` sections of `charmcraft.yaml`.
 //!
-//! The charm binary prints its schemas (`--print-schema`); this module renders each section as
-//! YAML (serde-saphyr, which quotes YAML-1.1-ambiguous strings such as `on` and `1.0`) and
-//! splices it into the file in place of the old section, leaving every other byte as it was.
-//! `--check` writes nothing and fails with a diff when the file is stale. `--charmcraft` also
-//! loads the file with charmcraft's own project model (charmcraft from PyPI, as an oracle).
+//! The charm binary prints its schemas and endpoints (`--print-schema`); this module renders
+//! each section as YAML (serde-saphyr, which quotes YAML-1.1-ambiguous strings such as `on` and
+//! `1.0`) and splices it into the file in place of the old section, leaving every other byte as
+//! it was. An endpoint section the charm declares nothing for is removed; a key the binary does
+//! not print (an older charm binary has no endpoints) leaves its section alone. The hooks the
+//! binary says the charm handles are checked against the file: a storage or container hook
+//! needs its storage or container declared. `--check` writes nothing and fails with a diff when
+//! the file is stale. `--charmcraft` also loads the file with charmcraft's own project model
+//! (charmcraft from PyPI, as an oracle).
 
 mod checks;
 mod splice;
@@ -23,7 +27,11 @@ use crate::project::project;
 use crate::util::is_ci;
 
 /// The sections sync owns, in the order they are appended when missing.
-pub const SECTIONS: [&str; 2] = ["config", "actions"];
+pub const SECTIONS: [&str; 5] = ["config", "actions", "requires", "provides", "peers"];
+
+/// The sections of the charm's endpoints, one per role: written when the charm declares
+/// endpoints in that role, removed when it declares none.
+pub const ENDPOINT_SECTIONS: [&str; 3] = ["requires", "provides", "peers"];
 
 #[derive(Debug, clap::Args)]
 pub struct Sync {
@@ -110,5 +118,7 @@ pub fn ensure_synced(file: &Path, schema: &Value, check: bool) -> anyhow::Result
 
 #[cfg(test)]
 mod checks_tests;
+#[cfg(test)]
+mod endpoints_tests;
 #[cfg(test)]
 mod splice_tests;
