@@ -1,5 +1,5 @@
-//! Tests of pack: the plan read from charmcraft.yaml, the archive's contents, modes and
-//! determinism, and every bad-input case.
+//! Tests of pack: the plan read from charmcraft.yaml, the archive's contents (the endpoints
+//! `sync` writes among them), modes and determinism, and every bad-input case.
 
 use std::io::Read;
 
@@ -259,4 +259,39 @@ fn path_remap_flags_are_a_cargo_config_array_of_quoted_flags() {
         flags.contains(&format!("--remap-path-prefix={root}=/build")),
         "{flags:?}"
     );
+}
+
+#[test]
+fn the_endpoints_sync_writes_reach_the_packed_metadata() {
+    let schema = serde_json::json!({
+        "requires": {"database": {"interface": "postgresql_client", "limit": 1, "optional": true}},
+        "provides": {"website": {"interface": "http"}},
+        "peers": {"replicas": {"interface": "snapshot_peers"}},
+        "hooks": ["install"]
+    });
+    let synced = crate::sync::update_sections(GOOD, &schema, &crate::sync::SECTIONS).unwrap();
+    let plan = plan(&synced).unwrap();
+    let files = plan.files(&plan.platforms[0]).unwrap();
+    let bytes = charm_bytes(b"bin", &files, zip_time(0).unwrap()).unwrap();
+    let entries = files_of(&bytes);
+    let metadata = &entries.iter().find(|e| e.0 == "metadata.yaml").unwrap().2;
+    let metadata = crate::sync::parse(metadata).unwrap();
+    for section in ["requires", "provides", "peers"] {
+        assert_eq!(metadata[section], schema[section], "{section}");
+    }
+    assert!(
+        metadata.get("hooks").is_none(),
+        "the hook list is not metadata"
+    );
+    // A role sync removed is not in the metadata either.
+    let none = serde_json::json!({"requires": {}, "provides": {}, "peers": {}});
+    let synced = crate::sync::update_sections(GOOD, &none, &crate::sync::SECTIONS).unwrap();
+    let plan = super::plan(&synced).unwrap();
+    let files = plan.files(&plan.platforms[0]).unwrap();
+    let metadata = &files.iter().find(|f| f.0 == "metadata.yaml").unwrap().1;
+    let metadata = crate::sync::parse(metadata).unwrap();
+    for section in ["requires", "provides", "peers"] {
+        assert!(metadata.get(section).is_none(), "{section}: {metadata}");
+    }
+    assert_eq!(metadata["name"], "my-db");
 }
