@@ -140,6 +140,9 @@ fn an_older_charm_binary_leaves_the_endpoint_sections_alone() {
     // Only the roles the binary prints are owned.
     let partial = json!({"peers": {}});
     assert_eq!(sync(FILE, &partial), FILE);
+    // Even when the file's section is not a mapping: it is not sync's.
+    let odd = "name: demo\npeers: [a]\n";
+    assert_eq!(sync(odd, &json!({"hooks": ["install"]})), odd);
 }
 
 #[test]

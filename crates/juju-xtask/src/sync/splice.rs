@@ -323,7 +323,8 @@ pub fn update_sections(text: &str, schema: &Value, sections: &[&str]) -> Result<
             found: kind(&before),
         });
     };
-    for section in sections {
+    // Only the sections the schema has are owned; the others are left as they are.
+    for section in sections.iter().filter(|s| schema.get(**s).is_some()) {
         if let Some(value) = before.get(*section)
             && !value.is_object()
             && !value.is_null()
