@@ -1,19 +1,52 @@
 //! The harness's in-memory [`HookTools`] backend: what Juju would record for one run (logs,
-//! results, statuses, failure), turned into an [`Output`] afterwards.
+//! results, statuses, failure, relation data, leader settings, charm state), with Juju's rules
+//! and messages, turned into an [`Output`] afterwards.
+//!
+//! Relation data and charm state are written to working copies that [`Backend::into_output`]
+//! commits only when the run succeeded, as Juju's `Flush` does; leader settings and statuses
+//! are written at once, as Juju writes them.
+
+use std::collections::BTreeMap;
+use std::fmt;
 
 use serde_json::{Map, Value};
 
+use super::relation::{Databag, EndpointSpec, Relation};
 use super::{Event, LogLine, Output, State, StatusValue};
 use crate::event::UnitEnv;
+use crate::relation::{RelationKind, Role};
 use crate::results;
 use crate::schema::sorted;
-use crate::tools::{HookTools, LogLevel, StatusName, StatusTarget, ToolError, ToolErrorKind};
+use crate::tools::{
+    HookTools, LogLevel, StatusInfo, StatusName, StatusTarget, ToolError, ToolErrorKind,
+};
+
+/// The longest charm-state key and value Juju accepts (`core/quota`).
+const MAX_STATE_KEY: usize = 256;
+const MAX_STATE_VALUE: usize = 64 * 1024;
+
+/// The relation a relation hook runs for, as far as the tools need it.
+struct HookRelation {
+    id: u32,
+    kind: RelationKind,
+    remote_unit: Option<String>,
+}
 
 /// The in-memory hook tools: what Juju would record, kept in memory.
 pub(super) struct Backend {
     params: Option<Value>,
     config: Map<String, Value>,
     leader: bool,
+    unit_name: String,
+    app: String,
+    /// The role of each declared endpoint (for the relation key in Juju's messages).
+    roles: BTreeMap<String, Role>,
+    /// The relations, with this run's writes (committed on success).
+    relations: Vec<Relation>,
+    hook_relation: Option<HookRelation>,
+    leader_settings: Databag,
+    /// The charm state, with this run's writes (committed on success).
+    charm_state: Databag,
     logs: Vec<String>,
     results: Vec<(String, String)>,
     failure: Option<String>,
@@ -25,10 +58,15 @@ pub(super) struct Backend {
 }
 
 impl Backend {
+    /// A backend for one run of the unit `env.unit_name` (which names the hook's relation, if
+    /// any: `kind` is then its hook kind).
     pub(super) fn new(
         state: &State,
         options: &Map<String, Value>,
         params: Option<Value>,
+        env: &UnitEnv,
+        kind: Option<RelationKind>,
+        endpoints: &BTreeMap<String, EndpointSpec>,
     ) -> Backend {
         // config-get: YAML defaults, overridden by the state's values; unset options omitted.
         let mut config = Map::new();
@@ -41,10 +79,32 @@ impl Backend {
             config.insert(name.clone(), value.clone());
         }
         config.retain(|_, v| !v.is_null());
+        let hook_relation = match (&env.relation, kind) {
+            (Some(relation), Some(kind)) => Some(HookRelation {
+                id: relation.id,
+                kind,
+                remote_unit: relation.remote_unit.clone(),
+            }),
+            _ => None,
+        };
         Backend {
             params,
             config,
             leader: state.leader,
+            unit_name: env.unit_name.clone(),
+            app: env
+                .unit_name
+                .split_once('/')
+                .map_or(env.unit_name.as_str(), |(app, _)| app)
+                .to_owned(),
+            roles: endpoints
+                .iter()
+                .map(|(name, spec)| (name.clone(), spec.role))
+                .collect(),
+            relations: state.relations.clone(),
+            hook_relation,
+            leader_settings: state.leader_settings.clone(),
+            charm_state: state.charm_state.clone(),
             logs: Vec::new(),
             results: Vec::new(),
             failure: None,
@@ -56,6 +116,8 @@ impl Backend {
         }
     }
 
+    /// The run's output; `committed` says whether the run succeeded (exit 0), so that Juju
+    /// would commit its relation data and charm state.
     pub(super) fn into_output(
         self,
         event: Event,
@@ -63,7 +125,13 @@ impl Backend {
         env: UnitEnv,
         id: Option<String>,
         params: Option<Value>,
+        committed: bool,
     ) -> Output {
+        if committed {
+            state.relations = self.relations;
+            state.charm_state = self.charm_state;
+        }
+        state.leader_settings = self.leader_settings;
         state.unit_status = self.unit_status;
         state.app_status = self.app_status;
         state.workload_version = self.version;
@@ -88,13 +156,88 @@ impl Backend {
         if self.params.is_some() {
             return Ok(());
         }
-        Err(ToolError {
-            argv: vec![tool.to_owned()],
-            kind: ToolErrorKind::Failed {
-                code: Some(1),
-                stderr: "ERROR not running an action\n".into(),
-            },
+        Err(failed(vec![tool.to_owned()], 1, "not running an action"))
+    }
+
+    /// The relation `id`, or `relation-*`'s refusal of `-r <id>` (an `Init` error: exit 2).
+    fn relation(&self, id: u32, argv: &[String]) -> Result<&Relation, ToolError> {
+        self.relations.iter().find(|r| r.id == id).ok_or_else(|| {
+            failed(
+                argv.to_vec(),
+                2,
+                format!("invalid value \"{id}\" for option -r: relation not found"),
+            )
         })
+    }
+
+    /// The relation's remote application: this unit's own on a peer relation.
+    fn remote_app<'a>(&'a self, relation: &'a Relation) -> &'a str {
+        if relation.peer {
+            &self.app
+        } else {
+            &relation.remote_app
+        }
+    }
+
+    /// The relation's key as Juju's state names it in messages: the requirer's `app:endpoint`
+    /// first, or `app:endpoint` alone for a peer relation. The harness does not know the remote
+    /// endpoint's name and writes the local one in its place.
+    fn relation_key(&self, relation: &Relation) -> String {
+        let local = format!("{}:{}", self.app, relation.endpoint);
+        if relation.peer {
+            return local;
+        }
+        let remote = format!("{}:{}", relation.remote_app, relation.endpoint);
+        match self.roles.get(&relation.endpoint) {
+            Some(Role::Provides) => format!("{remote} {local}"),
+            _ => format!("{local} {remote}"),
+        }
+    }
+}
+
+/// A hook tool's failure as Juju reports it: `ERROR <message>` on stderr, exit 2 for a usage
+/// (`Init`) error and 1 for a `Run` error.
+fn failed(argv: Vec<String>, code: i32, message: impl fmt::Display) -> ToolError {
+    ToolError {
+        argv,
+        kind: ToolErrorKind::Failed {
+            code: Some(code),
+            stderr: format!("ERROR {message}\n"),
+        },
+    }
+}
+
+fn argv(parts: &[&str]) -> Vec<String> {
+    parts.iter().map(|p| (*p).to_owned()).collect()
+}
+
+/// Juju's application name rule (`names.IsValidApplication`): lowercase letters and digits in
+/// hyphen-separated segments, the first starting with a letter, each holding a letter.
+fn is_valid_app(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name.split('-').all(|segment| {
+            segment.chars().any(|c| c.is_ascii_lowercase())
+                && segment
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
+}
+
+/// Juju's unit name rule (`names.IsValidUnit`): `<application>/<number>`.
+fn is_valid_unit(name: &str) -> bool {
+    name.split_once('/').is_some_and(|(app, n)| {
+        is_valid_app(app) && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())
+    })
+}
+
+/// Applies `relation-set`/`leader-set` pairs: an empty value deletes the key.
+fn apply(bag: &mut Databag, data: &BTreeMap<String, String>) {
+    for (key, value) in data {
+        if value.is_empty() {
+            bag.remove(key);
+        } else {
+            bag.insert(key.clone(), value.clone());
+        }
     }
 }
 
@@ -142,14 +285,11 @@ impl HookTools for Backend {
         };
         if target == StatusTarget::Application {
             if !self.leader {
-                return Err(ToolError {
-                    argv: vec!["status-set".into(), "--application".into()],
-                    kind: ToolErrorKind::Failed {
-                        code: Some(1),
-                        stderr: "ERROR setting application status: this unit is not the leader\n"
-                            .into(),
-                    },
-                });
+                return Err(failed(
+                    argv(&["status-set", "--application"]),
+                    1,
+                    "setting application status: this unit is not the leader",
+                ));
             }
             self.app_status = Some(value);
         } else {
@@ -170,5 +310,217 @@ impl HookTools for Backend {
 
     fn is_leader(&mut self) -> Result<bool, ToolError> {
         Ok(self.leader)
+    }
+
+    fn status_get(&mut self, target: StatusTarget) -> Result<StatusInfo, ToolError> {
+        let status = match target {
+            StatusTarget::Unit => &self.unit_status,
+            StatusTarget::Application => {
+                if !self.leader {
+                    return Err(failed(
+                        argv(&[
+                            "status-get",
+                            "--include-data",
+                            "--format=json",
+                            "--application",
+                        ]),
+                        1,
+                        "finding application status: this unit is not the leader",
+                    ));
+                }
+                &self.app_status
+            }
+        };
+        Ok(match status {
+            Some(value) => StatusInfo {
+                status: value.name.as_str().to_owned(),
+                message: value.message.clone(),
+            },
+            None => StatusInfo {
+                status: "unknown".to_owned(),
+                message: String::new(),
+            },
+        })
+    }
+
+    fn relation_ids(&mut self, endpoint: &str) -> Result<Vec<String>, ToolError> {
+        let mut ids: Vec<String> = self
+            .relations
+            .iter()
+            .filter(|r| r.endpoint == endpoint)
+            .map(Relation::relation_id)
+            .collect();
+        ids.sort();
+        Ok(ids)
+    }
+
+    fn relation_list(&mut self, relation_id: u32) -> Result<Vec<String>, ToolError> {
+        let id = relation_id.to_string();
+        let relation = self.relation(relation_id, &argv(&["relation-list", "-r", &id]))?;
+        let mut members = relation.unit_names(self.remote_app(relation));
+        // The hook's relation: a departed unit is no longer a member, and in -broken every
+        // member has departed (the uniter's `RemoveMember` before -departed).
+        if let Some(hook) = &self.hook_relation
+            && hook.id == relation_id
+        {
+            match hook.kind {
+                RelationKind::Broken => members.clear(),
+                RelationKind::Departed => members.retain(|m| Some(m) != hook.remote_unit.as_ref()),
+                _ => {}
+            }
+        }
+        Ok(members)
+    }
+
+    fn relation_remote_app(&mut self, relation_id: u32) -> Result<String, ToolError> {
+        let id = relation_id.to_string();
+        let relation = self.relation(relation_id, &argv(&["relation-list", "-r", &id, "--app"]))?;
+        Ok(self.remote_app(relation).to_owned())
+    }
+
+    fn relation_get(
+        &mut self,
+        relation_id: u32,
+        member: &str,
+        app: bool,
+    ) -> Result<BTreeMap<String, String>, ToolError> {
+        let id = relation_id.to_string();
+        let mut args = vec!["relation-get", "-r", &id];
+        if app {
+            args.push("--app");
+        }
+        args.extend(["-", member, "--format=json"]);
+        let args = argv(&args);
+        let relation = self.relation(relation_id, &args)?;
+        let remote_app = self.remote_app(relation);
+        let denied = || failed(args.clone(), 1, "permission denied");
+        if app {
+            // With --app, a unit name stands for its application.
+            let target = if is_valid_unit(member) {
+                member.split_once('/').map_or(member, |(app, _)| app)
+            } else {
+                member
+            };
+            if target == self.app {
+                // The leader reads its own bag (with this hook's writes); the other units may
+                // read it on a peer relation only (`readLocalApplicationSettings`).
+                return if self.leader || relation.peer {
+                    Ok(relation.local_app_data.clone())
+                } else {
+                    Err(denied())
+                };
+            }
+            return if !relation.peer && target == remote_app {
+                Ok(relation.remote_app_data.clone())
+            } else {
+                Err(denied())
+            };
+        }
+        if !is_valid_unit(member) {
+            let message = if is_valid_app(member) {
+                format!("expected unit name, got application name {member:?}")
+            } else {
+                format!("invalid unit name {member:?}")
+            };
+            return Err(failed(args, 2, message));
+        }
+        if member == self.unit_name {
+            return Ok(relation.local_unit_data.clone());
+        }
+        let (member_app, n) = member.split_once('/').unwrap_or((member, ""));
+        if member_app == remote_app
+            && let Some(bag) = n
+                .parse::<u32>()
+                .ok()
+                .and_then(|n| relation.remote_units_data.get(&n))
+        {
+            // A departed unit's bag stays readable while the relation exists.
+            return Ok(bag.clone());
+        }
+        if member_app == remote_app || member_app == self.app {
+            return Err(failed(
+                args.clone(),
+                1,
+                format!(
+                    "cannot read settings for unit {member:?} in relation {:?}: unit {member:?}: \
+                     settings not found",
+                    self.relation_key(relation)
+                ),
+            ));
+        }
+        Err(denied())
+    }
+
+    fn relation_set(
+        &mut self,
+        relation_id: u32,
+        app: bool,
+        data: &BTreeMap<String, String>,
+    ) -> Result<(), ToolError> {
+        let id = relation_id.to_string();
+        let mut args = vec!["relation-set", "-r", &id];
+        if app {
+            args.push("--app");
+        }
+        args.extend(["--file", "-"]);
+        let args = argv(&args);
+        self.relation(relation_id, &args)?;
+        if app && !self.leader {
+            return Err(failed(args, 1, "cannot write relation settings"));
+        }
+        if let Some(relation) = self.relations.iter_mut().find(|r| r.id == relation_id) {
+            let bag = if app {
+                &mut relation.local_app_data
+            } else {
+                &mut relation.local_unit_data
+            };
+            apply(bag, data);
+        }
+        Ok(())
+    }
+
+    fn leader_get(&mut self) -> Result<BTreeMap<String, String>, ToolError> {
+        Ok(self.leader_settings.clone())
+    }
+
+    /// Written at once, as Juju writes leader settings (a failed hook keeps them).
+    fn leader_set(&mut self, data: &BTreeMap<String, String>) -> Result<(), ToolError> {
+        if !self.leader {
+            return Err(failed(
+                argv(&["leader-set"]),
+                1,
+                "cannot write leadership settings: cannot write settings: not the leader",
+            ));
+        }
+        apply(&mut self.leader_settings, data);
+        Ok(())
+    }
+
+    fn state_get(&mut self) -> Result<BTreeMap<String, String>, ToolError> {
+        Ok(self.charm_state.clone())
+    }
+
+    /// Every pair is checked against Juju's limits before any is set (Juju sets them in map
+    /// order, so which ones a failing call leaves set is not defined).
+    fn state_set(&mut self, data: &BTreeMap<String, String>) -> Result<(), ToolError> {
+        for (key, value) in data {
+            let message = if key.len() > MAX_STATE_KEY {
+                format!("max allowed key length ({MAX_STATE_KEY}) exceeded")
+            } else if value.len() > MAX_STATE_VALUE {
+                format!("max allowed value length ({MAX_STATE_VALUE}) exceeded")
+            } else {
+                continue;
+            };
+            return Err(failed(argv(&["state-set", "--file", "-"]), 1, message));
+        }
+        for (key, value) in data {
+            self.charm_state.insert(key.clone(), value.clone());
+        }
+        Ok(())
+    }
+
+    fn state_delete(&mut self, key: &str) -> Result<(), ToolError> {
+        self.charm_state.remove(key);
+        Ok(())
     }
 }

@@ -1,6 +1,7 @@
 //! The in-process test harness: the Rust answer to `ops.testing` (Scenario), stricter than it.
 //!
-//! A [`Context`] holds the charm and the schema its `charmcraft.yaml` declares. [`Context::run`]
+//! A [`Context`] holds the charm and what its `charmcraft.yaml` declares (actions, config,
+//! endpoints). [`Context::run`]
 //! takes an [`Event`] and a [`State`], runs the charm's handler in process through the same
 //! [`Charm::dispatch`] the runtime uses (only the hook-tool backend is swapped for an in-memory
 //! one), and returns an [`Output`]: action logs, results (nested as Juju stores them, and
@@ -71,9 +72,82 @@
 //!      x: unknown parameter (the schema sets additionalProperties: false)"
 //! );
 //! ```
+//!
+//! # Relations, leadership and charm state
+//!
+//! A [`State`] also holds the unit's [`Relation`]s with every databag the unit can see, the
+//! leader settings and the unit's charm state. `charmcraft.yaml`'s `requires:`, `provides:` and
+//! `peers:` say which relations may exist: before anything runs, the harness refuses (with
+//! [`RunError::Inconsistent`], naming each problem and its fix) a relation on an undeclared
+//! endpoint, a peer endpoint without [`Relation::peer`] (or the reverse), duplicate ids, more
+//! relations than an endpoint's `limit`, a peer relation whose `peers_data` holds the unit under
+//! test, an event whose relation or remote unit the state does not have, `-relation-broken` for a
+//! peer relation, and a relation hook named by string ([`Event::hook`]), which would run without
+//! its relation.
+//!
+//! A relation event is built from a relation of the state ([`Event::relation_created`],
+//! [`relation_joined`](Event::relation_joined), [`relation_changed`](Event::relation_changed),
+//! [`relation_departed`](Event::relation_departed), [`relation_broken`](Event::relation_broken)),
+//! and the handler sees the environment Juju sets ([`UnitEnv::relation`]): no remote unit in
+//! `-created`, `-broken` and an application-level `-changed`, this unit's own application as the
+//! remote one on a peer relation, a departing unit in `-departed` only. The relation hook tools
+//! follow Juju's rules and messages: a non-leader reads its own application's bag only on a peer
+//! relation and never writes it (`cannot write relation settings`), `leader-set` on a non-leader
+//! fails, `relation-list` leaves out the departing unit in `-departed` and is empty in `-broken`.
+//!
+//! Juju commits relation data and charm state only when the hook succeeds: [`Output::state`]
+//! carries what the charm wrote after a successful run, and after a failed one
+//! ([`RunError::HookFailed`], [`RunError::Panicked`]) the data as it was. Leader settings and
+//! statuses, which Juju writes at once, keep what the run set either way.
+//!
+//! ```
+//! # extern crate juju_ops as ops;
+//! use ops::testing::{Context, Event, Relation, RunError, State};
+//! use ops::{Charm, StatusName};
+//!
+//! let yaml = r#"
+//! name: blog
+//! requires:
+//!   database: {interface: postgresql_client, limit: 1}
+//! peers:
+//!   cluster: {interface: blog_peers}
+//! "#;
+//! let charm = Charm::new().on("database-relation-changed", |event| {
+//!     let relation = event.env().relation.clone().expect("a relation hook");
+//!     let changed = relation.remote_unit.unwrap_or(relation.remote_app);
+//!     event.set_status(StatusName::Active, format!("{changed} changed"))?;
+//!     Ok(())
+//! });
+//! let mut ctx = Context::from_yaml_str(charm, yaml).unwrap();
+//!
+//! let db = Relation::new("database")
+//!     .remote_app("pg")
+//!     .remote_app_data([("endpoints", "10.0.0.1:5432")]);
+//! let state = State::default()
+//!     .relation(db.clone())
+//!     .relation(Relation::peer("cluster"));
+//!
+//! // The remote application's bag changed: Juju names no remote unit.
+//! let out = ctx.run(Event::relation_changed(&db), state.clone()).unwrap();
+//! assert_eq!(out.statuses[0].message, "pg changed");
+//! let out = ctx.run(Event::relation_changed(&db).remote_unit(0), state.clone()).unwrap();
+//! assert_eq!(out.statuses[0].message, "pg/0 changed");
+//! let after = out.state.get_relation(db.id).unwrap();
+//! assert_eq!(after.remote_app_data["endpoints"], "10.0.0.1:5432");
+//!
+//! // Juju could not send these: refused before the handler runs.
+//! let err = ctx.run(Event::relation_joined(&db, 3), state.clone()).unwrap_err();
+//! assert!(err.to_string().contains("the unit pg/3, which is not in the relation"), "{err}");
+//! let err = ctx.run(Event::hook("database-relation-changed"), state).unwrap_err();
+//! assert!(matches!(err, RunError::Inconsistent { .. }));
+//! ```
 
 mod backend;
+mod consistency;
+mod relation;
 mod state;
+#[cfg(test)]
+mod tests;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -82,10 +156,14 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 use self::backend::Backend;
+use self::consistency::UnitName;
+use self::relation::EndpointSpec;
+pub use self::relation::{DEFAULT_ADDRESS, Databag, Relation, default_unit_data};
 pub use self::state::{ActionFailed, Event, LogLine, Output, RunError, State, StatusValue};
-use crate::charm::{Charm, Dispatch, Outcome};
+use crate::charm::{Charm, Dispatch, EventKind, Outcome};
 use crate::event::UnitEnv;
 use crate::params;
+use crate::relation::{RelationEnv, RelationKind};
 use crate::schema::ActionSpec;
 
 /// A `charmcraft.yaml` larger than this is refused before parsing.
@@ -100,6 +178,8 @@ pub struct Context {
     charm_name: String,
     specs: BTreeMap<String, ActionSpec>,
     options: Map<String, Value>,
+    /// `requires:`, `provides:` and `peers:`, with the implicit `juju-info`.
+    endpoints: BTreeMap<String, EndpointSpec>,
     next_id: u64,
     /// Holds the charm directories of runs that named none; created on first use.
     scratch: Option<tempfile::TempDir>,
@@ -113,6 +193,7 @@ impl fmt::Debug for Context {
         f.debug_struct("Context")
             .field("charm", &self.charm)
             .field("actions", &self.specs.keys().collect::<Vec<_>>())
+            .field("endpoints", &self.endpoints.keys().collect::<Vec<_>>())
             .field("runs", &self.history.len())
             .finish()
     }
@@ -134,7 +215,7 @@ impl fmt::Display for YamlError {
 impl std::error::Error for YamlError {}
 
 impl Context {
-    /// A context for `charm`, with the actions and config declared in the `charmcraft.yaml` at
+    /// A context for `charm`, with the actions, config and endpoints declared in the `charmcraft.yaml` at
     /// `path` (typically `concat!(env!("CARGO_MANIFEST_DIR"), "/../charmcraft.yaml")`).
     pub fn new(charm: Charm, path: impl AsRef<Path>) -> Result<Context, YamlError> {
         let path = path.as_ref();
@@ -187,11 +268,13 @@ impl Context {
             Some(Value::Object(options)) => options.clone(),
             Some(_) => return Err(err("`config.options` must be a mapping".into())),
         };
+        let endpoints = relation::endpoints_from_yaml(&root).map_err(err)?;
         Ok(Context {
             charm,
             charm_name,
             specs,
             options,
+            endpoints,
             next_id: 0,
             scratch: None,
             next_dir: 0,
@@ -206,10 +289,31 @@ impl Context {
                 let (name, raw, id) = (name.clone(), params.clone(), id.clone());
                 self.run_action(event, &name, &raw, id, state)
             }
-            Event::Hook(name) => {
-                let name = name.clone();
-                self.run_hook(event, &name, state)
-            }
+            Event::Hook(_) | Event::Relation { .. } => self.run_hook(event, state),
+        }
+    }
+
+    /// `JUJU_UNIT_NAME`: the state's, or `<charm name>/0`.
+    fn unit_name(&self, state: &State) -> String {
+        state
+            .unit_name
+            .clone()
+            .unwrap_or_else(|| format!("{}/0", self.charm_name))
+    }
+
+    /// Refuses a state and event Juju could not produce (see the `consistency` module).
+    fn check_consistency(
+        &self,
+        event: &Event,
+        state: &State,
+        unit_name: &str,
+    ) -> Result<(), RunError> {
+        let problems =
+            consistency::check(state, event, &self.endpoints, &UnitName::parse(unit_name));
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(RunError::Inconsistent { problems })
         }
     }
 
@@ -248,17 +352,27 @@ impl Context {
         state: State,
     ) -> Result<Output, RunError> {
         let spec = self.check_action(name)?;
+        let unit_name = self.unit_name(&state);
+        self.check_consistency(&event, &state, &unit_name)?;
         let prepared = params::prepare(spec, raw).map_err(RunError::InvalidParams)?;
         let id = id.unwrap_or_else(|| {
             self.next_id += 1;
             self.next_id.to_string()
         });
-        let env = self.env(&state, Some(&id))?;
-        let mut backend = Backend::new(&state, &self.options, Some(prepared.clone()));
+        let env = self.env(&state, unit_name, Some(&id), None)?;
+        let mut backend = Backend::new(
+            &state,
+            &self.options,
+            Some(prepared.clone()),
+            &env,
+            None,
+            &self.endpoints,
+        );
         let outcome = self
             .charm
             .dispatch(&Dispatch::Action(name.to_owned()), &mut backend, &env);
-        let output = backend.into_output(event, state, env, Some(id), Some(prepared));
+        let committed = outcome.exit_code(EventKind::Action) == 0;
+        let output = backend.into_output(event, state, env, Some(id), Some(prepared), committed);
         self.history.push(output.clone());
         match outcome {
             Outcome::Completed | Outcome::Skipped => match &output.failure {
@@ -281,13 +395,17 @@ impl Context {
         }
     }
 
-    fn run_hook(&mut self, event: Event, name: &str, state: State) -> Result<Output, RunError> {
-        let env = self.env(&state, None)?;
-        let mut backend = Backend::new(&state, &self.options, None);
+    fn run_hook(&mut self, event: Event, state: State) -> Result<Output, RunError> {
+        let unit_name = self.unit_name(&state);
+        self.check_consistency(&event, &state, &unit_name)?;
+        let (relation, kind) = relation_env(&event, &state, &unit_name);
+        let env = self.env(&state, unit_name, None, relation)?;
+        let mut backend = Backend::new(&state, &self.options, None, &env, kind, &self.endpoints);
         let outcome = self
             .charm
-            .dispatch(&Dispatch::Hook(name.to_owned()), &mut backend, &env);
-        let output = backend.into_output(event, state, env, None, None);
+            .dispatch(&Dispatch::Hook(event.name()), &mut backend, &env);
+        let committed = outcome.exit_code(EventKind::Hook) == 0;
+        let output = backend.into_output(event, state, env, None, None, committed);
         self.history.push(output.clone());
         match outcome {
             Outcome::Completed | Outcome::Skipped | Outcome::Refused { .. } => Ok(output),
@@ -302,21 +420,24 @@ impl Context {
         }
     }
 
-    fn env(&mut self, state: &State, id: Option<&str>) -> Result<UnitEnv, RunError> {
+    fn env(
+        &mut self,
+        state: &State,
+        unit_name: String,
+        id: Option<&str>,
+        relation: Option<RelationEnv>,
+    ) -> Result<UnitEnv, RunError> {
         let charm_dir = match &state.charm_dir {
             Some(dir) => dir.clone(),
             None => self.fresh_charm_dir()?,
         };
         Ok(UnitEnv {
-            unit_name: state
-                .unit_name
-                .clone()
-                .unwrap_or_else(|| format!("{}/0", self.charm_name)),
+            unit_name,
             model_name: state.model_name.clone(),
             charm_dir,
             action_id: id.unwrap_or_default().to_owned(),
             juju_version: "3.6.7".to_owned(),
-            relation: None,
+            relation,
         })
     }
 
@@ -346,31 +467,45 @@ impl Context {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::Hook;
-
-    #[test]
-    fn runs_without_a_charm_dir_get_a_temporary_one_deleted_with_the_context() {
-        let charm = Charm::new().on(Hook::Install, |event| {
-            std::fs::write(event.env().charm_dir.join("../data"), "demo")?;
-            Ok(())
-        });
-        let mut ctx = Context::from_yaml_str(charm, "name: demo\n").unwrap();
-        let first = ctx.run(Event::install(), State::default()).unwrap();
-        let second = ctx.run(Event::install(), State::default()).unwrap();
-        let first = first.state.charm_dir.unwrap();
-        let second = second.state.charm_dir.unwrap();
-        assert_ne!(first, second);
-        assert!(first.is_dir() && first.ends_with("charm"), "{first:?}");
-        assert!(first.with_file_name("data").is_file());
-
-        let root = first.parent().and_then(Path::parent).unwrap().to_path_buf();
-        assert_eq!(second.parent().and_then(Path::parent), Some(root.as_path()));
-        let name = root.file_name().unwrap().to_string_lossy().into_owned();
-        assert!(name.starts_with("ops-testing-"), "{name}");
-        drop(ctx);
-        assert!(!root.exists(), "{root:?} is left behind");
-    }
+/// The relation environment Juju gives a relation hook (`HookVars`): `JUJU_REMOTE_UNIT` empty in
+/// `-created`, `-broken` and an application-level `-changed`, `JUJU_REMOTE_APP` this unit's own
+/// application on a peer relation, `JUJU_DEPARTING_UNIT` in `-departed` only (the remote unit,
+/// unless the event names another). `None` for any other event, or a relation the state does
+/// not hold (which the consistency checks have refused).
+fn relation_env(
+    event: &Event,
+    state: &State,
+    unit_name: &str,
+) -> (Option<RelationEnv>, Option<RelationKind>) {
+    let Event::Relation {
+        kind,
+        id,
+        remote_unit,
+        departing_unit,
+        ..
+    } = event
+    else {
+        return (None, None);
+    };
+    let Some(relation) = state.get_relation(*id) else {
+        return (None, None);
+    };
+    let remote_app = if relation.peer {
+        UnitName::parse(unit_name).app.to_owned()
+    } else {
+        relation.remote_app.clone()
+    };
+    let remote_unit = remote_unit.map(|n| format!("{remote_app}/{n}"));
+    let departing_unit = match kind {
+        RelationKind::Departed => departing_unit.clone().or_else(|| remote_unit.clone()),
+        _ => None,
+    };
+    let env = RelationEnv {
+        endpoint: relation.endpoint.clone(),
+        id: relation.id,
+        remote_app,
+        remote_unit,
+        departing_unit,
+    };
+    (Some(env), Some(*kind))
 }

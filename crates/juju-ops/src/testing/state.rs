@@ -7,10 +7,12 @@ use std::path::PathBuf;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::relation::{Databag, Relation};
 use crate::params::ParamErrors;
+use crate::relation::RelationKind;
 use crate::tools::{LogLevel, StatusName};
 
-/// What to run: an action (with params) or a hook.
+/// What to run: an action (with params), a hook, or a relation hook.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     Action {
@@ -18,7 +20,21 @@ pub enum Event {
         params: Value,
         id: Option<String>,
     },
+    /// A hook that is not a relation hook (`install`, `leader-elected`, …).
     Hook(String),
+    /// `<endpoint>-relation-<kind>` for the relation `<endpoint>:<id>` of the state; build it
+    /// with [`Event::relation_created`] and its siblings.
+    Relation {
+        kind: RelationKind,
+        endpoint: String,
+        id: u32,
+        /// The remote unit's number (`JUJU_REMOTE_UNIT` is `<remote app>/<n>`); `None` in
+        /// `-created`, `-broken` and an application-level `-changed`.
+        remote_unit: Option<u32>,
+        /// `JUJU_DEPARTING_UNIT` in `-departed`, when it is not the remote unit (this unit, when
+        /// it is the one leaving).
+        departing_unit: Option<String>,
+    },
 }
 
 impl Event {
@@ -46,6 +62,98 @@ impl Event {
 
     pub fn config_changed() -> Event {
         Event::hook("config-changed")
+    }
+
+    pub fn stop() -> Event {
+        Event::hook("stop")
+    }
+
+    pub fn remove() -> Event {
+        Event::hook("remove")
+    }
+
+    pub fn update_status() -> Event {
+        Event::hook("update-status")
+    }
+
+    pub fn upgrade_charm() -> Event {
+        Event::hook("upgrade-charm")
+    }
+
+    /// `leader-elected`: Juju runs it on the leader only (the state must say `leader(true)`).
+    pub fn leader_elected() -> Event {
+        Event::hook("leader-elected")
+    }
+
+    /// `leader-settings-changed`: Juju runs it on the other units only (the state must say
+    /// `leader(false)`).
+    pub fn leader_settings_changed() -> Event {
+        Event::hook("leader-settings-changed")
+    }
+
+    fn relation(kind: RelationKind, relation: &Relation, remote_unit: Option<u32>) -> Event {
+        Event::Relation {
+            kind,
+            endpoint: relation.endpoint.clone(),
+            id: relation.id,
+            remote_unit,
+            departing_unit: None,
+        }
+    }
+
+    /// `<endpoint>-relation-created`: the relation exists; no remote unit yet.
+    pub fn relation_created(relation: &Relation) -> Event {
+        Event::relation(RelationKind::Created, relation, None)
+    }
+
+    /// `<endpoint>-relation-joined` for the remote unit `n` (a peer's number, on a peer
+    /// relation).
+    pub fn relation_joined(relation: &Relation, n: u32) -> Event {
+        Event::relation(RelationKind::Joined, relation, Some(n))
+    }
+
+    /// `<endpoint>-relation-changed` for the remote application's bag: no remote unit, as Juju
+    /// sends it. For a remote unit's bag, add [`remote_unit`](Event::remote_unit).
+    pub fn relation_changed(relation: &Relation) -> Event {
+        Event::relation(RelationKind::Changed, relation, None)
+    }
+
+    /// `<endpoint>-relation-departed`: the remote unit `n` left. The departing unit is that
+    /// unit unless set with [`departing_unit`](Event::departing_unit). In the hook,
+    /// `relation-list` no longer lists unit `n`, and its bag can still be read.
+    pub fn relation_departed(relation: &Relation, n: u32) -> Event {
+        Event::relation(RelationKind::Departed, relation, Some(n))
+    }
+
+    /// `<endpoint>-relation-broken`: the relation is going away (never sent for a peer
+    /// relation); `relation-list` is empty.
+    pub fn relation_broken(relation: &Relation) -> Event {
+        Event::relation(RelationKind::Broken, relation, None)
+    }
+
+    /// Sets the remote unit (`JUJU_REMOTE_UNIT` = `<remote app>/<n>`) of a relation event.
+    pub fn remote_unit(mut self, n: u32) -> Event {
+        if let Event::Relation { remote_unit, .. } = &mut self {
+            *remote_unit = Some(n);
+        }
+        self
+    }
+
+    /// Sets the departing unit of a `-departed` event (e.g. this unit, when it is the one
+    /// leaving).
+    pub fn departing_unit(mut self, unit: impl Into<String>) -> Event {
+        if let Event::Relation { departing_unit, .. } = &mut self {
+            *departing_unit = Some(unit.into());
+        }
+        self
+    }
+
+    /// The hook or action name: `install`, `db-relation-changed`, `snapshot`, …
+    pub fn name(&self) -> String {
+        match self {
+            Event::Action { name, .. } | Event::Hook(name) => name.clone(),
+            Event::Relation { kind, endpoint, .. } => kind.hook_name(endpoint),
+        }
     }
 
     /// Sets the action's params from a JSON value (a loose map, as a user types them).
@@ -94,6 +202,15 @@ pub struct State {
     /// `JUJU_UNIT_NAME`; `<charm name>/0` when `None`.
     pub unit_name: Option<String>,
     pub model_name: String,
+    /// The relations this unit is in, with their databags. In [`Output::state`], the bags hold
+    /// what the charm wrote if the run succeeded (Juju commits relation data only then).
+    pub relations: Vec<Relation>,
+    /// The application's leader settings (`leader-get`/`leader-set`). `leader-set` writes at
+    /// once in Juju, so a failed run keeps what it wrote.
+    pub leader_settings: Databag,
+    /// The unit's charm state (`state-get`/`state-set`/`state-delete`), committed only when the
+    /// run succeeds.
+    pub charm_state: Databag,
 }
 
 impl Default for State {
@@ -107,6 +224,9 @@ impl Default for State {
             charm_dir: None,
             unit_name: None,
             model_name: "test".to_owned(),
+            relations: Vec::new(),
+            leader_settings: Databag::new(),
+            charm_state: Databag::new(),
         }
     }
 }
@@ -131,6 +251,49 @@ impl State {
     pub fn unit_name(mut self, name: impl Into<String>) -> State {
         self.unit_name = Some(name.into());
         self
+    }
+
+    /// Adds a relation.
+    pub fn relation(mut self, relation: Relation) -> State {
+        self.relations.push(relation);
+        self
+    }
+
+    /// Replaces the leader settings.
+    pub fn leader_settings<K: Into<String>, V: Into<String>>(
+        mut self,
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> State {
+        self.leader_settings = pairs
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.into()))
+            .collect();
+        self
+    }
+
+    /// Replaces the unit's charm state.
+    pub fn charm_state<K: Into<String>, V: Into<String>>(
+        mut self,
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> State {
+        self.charm_state = pairs
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.into()))
+            .collect();
+        self
+    }
+
+    /// The relation with this id.
+    pub fn get_relation(&self, id: u32) -> Option<&Relation> {
+        self.relations.iter().find(|r| r.id == id)
+    }
+
+    /// The relations on `endpoint`, in the state's order.
+    pub fn get_relations(&self, endpoint: &str) -> Vec<&Relation> {
+        self.relations
+            .iter()
+            .filter(|r| r.endpoint == endpoint)
+            .collect()
     }
 }
 
@@ -161,7 +324,9 @@ pub struct Output {
     pub juju_log: Vec<LogLine>,
     /// Every unit status set, in order.
     pub statuses: Vec<StatusValue>,
-    /// The state after the run.
+    /// The state after the run: the statuses and leader settings it set and, if it succeeded,
+    /// the relation data and charm state it wrote (Juju commits those only then). Find a
+    /// relation with [`State::get_relation`] or [`State::get_relations`].
     pub state: State,
 }
 
@@ -194,12 +359,16 @@ pub enum RunError {
     InvalidParams(ParamErrors),
     /// The handler called `fail`, returned an error, or the runtime refused to start it.
     ActionFailed(Box<ActionFailed>),
-    /// A hook handler returned an error (Juju would put the unit in error state).
+    /// A hook handler returned an error (Juju would put the unit in error state). As Juju
+    /// commits nothing of a failed hook, the output's state keeps the relation data and charm
+    /// state as they were before the run; statuses and leader settings, which Juju applies at
+    /// once, keep what the hook set.
     HookFailed {
         message: String,
         output: Box<Output>,
     },
-    /// The handler panicked.
+    /// The handler panicked. As for [`RunError::HookFailed`], the output's state keeps the
+    /// relation data and charm state as they were.
     Panicked {
         message: String,
         output: Box<Output>,

@@ -1,0 +1,296 @@
+//! Relations in a harness [`State`](super::State): the [`Relation`] a test puts in the state (its
+//! databags, remote units or peers), and the endpoints `charmcraft.yaml` declares.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use serde_json::Value;
+
+use crate::relation::Role;
+
+/// A relation databag: every key and value is a string, as Juju stores them.
+pub type Databag = BTreeMap<String, String>;
+
+/// The address Juju's seeded keys hold in the harness (a documentation address, RFC 5737), as in
+/// Scenario.
+pub const DEFAULT_ADDRESS: &str = "192.0.2.0";
+
+/// Ids handed to relations that were not given one: unique within the test process.
+static NEXT_ID: AtomicU32 = AtomicU32::new(1);
+
+/// The bag Juju seeds a unit's databag with when it enters a relation's scope:
+/// `egress-subnets`, `ingress-address` and `private-address`, each [`DEFAULT_ADDRESS`].
+pub fn default_unit_data() -> Databag {
+    ["egress-subnets", "ingress-address", "private-address"]
+        .into_iter()
+        .map(|k| (k.to_owned(), DEFAULT_ADDRESS.to_owned()))
+        .collect()
+}
+
+fn bag<K: Into<String>, V: Into<String>>(pairs: impl IntoIterator<Item = (K, V)>) -> Databag {
+    pairs
+        .into_iter()
+        .map(|(k, v)| (k.into(), v.into()))
+        .collect()
+}
+
+/// One relation of the unit under test, with every databag it can see.
+///
+/// A regular relation ([`Relation::new`]) relates this application to `remote_app`, whose units
+/// are `remote_units_data`' keys (`<remote_app>/<n>`). A peer relation ([`Relation::peer`])
+/// relates the units of this application: `remote_units_data` then holds the *other* units of
+/// this application (set it with [`peers_data`](Relation::peers_data)), the remote application
+/// is this unit's own, and the application bag is `local_app_data` (so `remote_app` and
+/// `remote_app_data` stay empty).
+///
+/// ```
+/// # extern crate juju_ops as ops;
+/// use ops::testing::Relation;
+///
+/// let db = Relation::new("database")
+///     .remote_app("pg")
+///     .remote_app_data([("endpoints", "10.0.0.1:5432")])
+///     .remote_unit_data(1, [("host", "pg-1")]);
+/// assert_eq!(db.remote_unit_names(), ["pg/0", "pg/1"]);
+///
+/// let peers = Relation::peer("cluster").peer_data(1, [("role", "replica")]);
+/// assert!(peers.peer);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Relation {
+    /// The endpoint of this charm the relation is on (`requires:`/`provides:`/`peers:` key).
+    pub endpoint: String,
+    /// The interface; when set, it must be the one `charmcraft.yaml` declares.
+    pub interface: Option<String>,
+    /// The relation id (`JUJU_RELATION_ID` is `<endpoint>:<id>`). [`Relation::new`] and
+    /// [`Relation::peer`] take the next id unique in the test process; set one with
+    /// [`id`](Relation::id).
+    pub id: u32,
+    /// Whether this is a peer relation (see the type's docs).
+    pub peer: bool,
+    /// The remote application (`"remote"` unless set); empty for a peer relation.
+    pub remote_app: String,
+    /// This application's bag: written by the leader, read by the leader (and by every unit on
+    /// a peer relation).
+    pub local_app_data: Databag,
+    /// This unit's bag; Juju seeds it with [`default_unit_data`].
+    pub local_unit_data: Databag,
+    /// The remote application's bag; empty for a peer relation.
+    pub remote_app_data: Databag,
+    /// The remote units by number, with their bags (default: unit 0 with
+    /// [`default_unit_data`]); for a peer relation, the other units of this application (default:
+    /// none).
+    pub remote_units_data: BTreeMap<u32, Databag>,
+}
+
+impl Relation {
+    /// A relation on `endpoint` with the remote application `remote`, one remote unit
+    /// (`remote/0`) and Juju's seeded unit bags.
+    pub fn new(endpoint: impl Into<String>) -> Relation {
+        Relation {
+            endpoint: endpoint.into(),
+            interface: None,
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            peer: false,
+            remote_app: "remote".to_owned(),
+            local_app_data: Databag::new(),
+            local_unit_data: default_unit_data(),
+            remote_app_data: Databag::new(),
+            remote_units_data: BTreeMap::from([(0, default_unit_data())]),
+        }
+    }
+
+    /// The peer relation on `endpoint` (declared under `peers:`), with no other unit yet.
+    pub fn peer(endpoint: impl Into<String>) -> Relation {
+        Relation {
+            peer: true,
+            remote_app: String::new(),
+            remote_units_data: BTreeMap::new(),
+            ..Relation::new(endpoint)
+        }
+    }
+
+    /// Sets the id (unique among the state's relations).
+    pub fn id(mut self, id: u32) -> Relation {
+        self.id = id;
+        self
+    }
+
+    pub fn interface(mut self, interface: impl Into<String>) -> Relation {
+        self.interface = Some(interface.into());
+        self
+    }
+
+    /// Sets the remote application's name (not for a peer relation).
+    pub fn remote_app(mut self, name: impl Into<String>) -> Relation {
+        self.remote_app = name.into();
+        self
+    }
+
+    /// Replaces this application's bag.
+    pub fn local_app_data<K: Into<String>, V: Into<String>>(
+        mut self,
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Relation {
+        self.local_app_data = bag(pairs);
+        self
+    }
+
+    /// Replaces this unit's bag (Juju's seeded keys included: add them back with
+    /// [`default_unit_data`] if the charm reads them).
+    pub fn local_unit_data<K: Into<String>, V: Into<String>>(
+        mut self,
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Relation {
+        self.local_unit_data = bag(pairs);
+        self
+    }
+
+    /// Replaces the remote application's bag.
+    pub fn remote_app_data<K: Into<String>, V: Into<String>>(
+        mut self,
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Relation {
+        self.remote_app_data = bag(pairs);
+        self
+    }
+
+    /// Replaces every remote unit: the relation's remote units are exactly these.
+    pub fn remote_units_data(
+        mut self,
+        units: impl IntoIterator<Item = (u32, Databag)>,
+    ) -> Relation {
+        self.remote_units_data = units.into_iter().collect();
+        self
+    }
+
+    /// Adds (or replaces) remote unit `n` with this bag.
+    pub fn remote_unit_data<K: Into<String>, V: Into<String>>(
+        mut self,
+        n: u32,
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Relation {
+        self.remote_units_data.insert(n, bag(pairs));
+        self
+    }
+
+    /// For a peer relation: replaces the other units of this application (never this unit).
+    pub fn peers_data(self, units: impl IntoIterator<Item = (u32, Databag)>) -> Relation {
+        self.remote_units_data(units)
+    }
+
+    /// For a peer relation: adds (or replaces) the other unit `n` of this application.
+    pub fn peer_data<K: Into<String>, V: Into<String>>(
+        self,
+        n: u32,
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Relation {
+        self.remote_unit_data(n, pairs)
+    }
+
+    /// For a peer relation, the other units of this application and their bags (the same map
+    /// as `remote_units_data`).
+    pub fn peers(&self) -> &BTreeMap<u32, Databag> {
+        &self.remote_units_data
+    }
+
+    /// `<endpoint>:<id>`, as `JUJU_RELATION_ID` and `relation-ids` spell it.
+    pub fn relation_id(&self) -> String {
+        format!("{}:{}", self.endpoint, self.id)
+    }
+
+    /// The remote units' names as `relation-list` prints them, sorted as Juju sorts them (as
+    /// strings: `pg/10` before `pg/2`). A peer relation's units are named after `remote_app`,
+    /// which is empty until the harness runs: use the names in the run's `relation-list`.
+    pub fn remote_unit_names(&self) -> Vec<String> {
+        self.unit_names(&self.remote_app)
+    }
+
+    pub(super) fn unit_names(&self, app: &str) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .remote_units_data
+            .keys()
+            .map(|n| format!("{app}/{n}"))
+            .collect();
+        names.sort();
+        names
+    }
+}
+
+/// An endpoint declared in `charmcraft.yaml` under `requires:`, `provides:` or `peers:`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct EndpointSpec {
+    pub(super) role: Role,
+    pub(super) interface: Option<String>,
+    pub(super) limit: Option<u64>,
+}
+
+/// Reads the endpoints of `charmcraft.yaml`, plus the `juju-info` endpoint Juju gives every
+/// charm.
+pub(super) fn endpoints_from_yaml(
+    root: &serde_json::Map<String, Value>,
+) -> Result<BTreeMap<String, EndpointSpec>, String> {
+    let mut endpoints: BTreeMap<String, EndpointSpec> = BTreeMap::new();
+    for role in [Role::Requires, Role::Provides, Role::Peers] {
+        let section = role.section();
+        let entries = match root.get(section) {
+            None | Some(Value::Null) => continue,
+            Some(Value::Object(entries)) => entries,
+            Some(_) => return Err(format!("`{section}` must be a mapping of endpoint names")),
+        };
+        for (name, body) in entries {
+            let (interface, limit) = match body {
+                // The short form `db: mysql` names the interface only.
+                Value::String(interface) => (Some(interface.clone()), None),
+                Value::Object(fields) => {
+                    let interface = match fields.get("interface") {
+                        None | Some(Value::Null) => None,
+                        Some(Value::String(s)) => Some(s.clone()),
+                        Some(_) => {
+                            return Err(format!("{section}.{name}.interface must be a string"));
+                        }
+                    };
+                    // `limit: 0`, like no limit, lets the endpoint have any number of relations
+                    // (`enforceMaxRelationLimit`).
+                    let limit = match fields.get("limit") {
+                        None | Some(Value::Null) => None,
+                        Some(v) => Some(v.as_u64().ok_or_else(|| {
+                            format!(
+                                "{section}.{name}.limit must be a non-negative integer, not {v}"
+                            )
+                        })?)
+                        .filter(|&limit| limit > 0),
+                    };
+                    (interface, limit)
+                }
+                other => {
+                    return Err(format!(
+                        "{section}.{name} must be a mapping (interface:, limit:, …), not {other}"
+                    ));
+                }
+            };
+            if let Some(previous) = endpoints.get(name) {
+                return Err(format!(
+                    "endpoint {name:?} is declared under both {}: and {section}:",
+                    previous.role.section()
+                ));
+            }
+            endpoints.insert(
+                name.clone(),
+                EndpointSpec {
+                    role,
+                    interface,
+                    limit,
+                },
+            );
+        }
+    }
+    endpoints
+        .entry("juju-info".to_owned())
+        .or_insert(EndpointSpec {
+            role: Role::Provides,
+            interface: Some("juju-info".to_owned()),
+            limit: None,
+        });
+    Ok(endpoints)
+}
