@@ -5,7 +5,7 @@
 //! own state; [`Dispatch`] is the parsed `JUJU_DISPATCH_PATH`.
 
 use std::any::Any;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::process::ExitCode;
@@ -17,6 +17,7 @@ use serde_json::{Map, Value, json};
 
 use crate::event::{ActionEvent, HookEvent, Unit, UnitEnv};
 use crate::params::{self, ParamErrors};
+use crate::relation::{Endpoint, Relation, RelationError, RelationEvent, RelationKind, Role};
 use crate::schema::{self, ActionSpec, SchemaError};
 use crate::tools::{HookTools, LogLevel, Subprocess};
 
@@ -78,7 +79,110 @@ struct RegisteredAction {
 pub struct Charm {
     actions: BTreeMap<String, RegisteredAction>,
     hooks: BTreeMap<String, Vec<HookRunner>>,
+    /// Hooks registered by name with [`Charm::on`]: checked against the hooks Juju runs.
+    named_hooks: BTreeSet<String>,
+    endpoints: BTreeMap<&'static str, DeclaredEndpoint>,
+    /// Endpoints declared twice with different metadata, as schema errors.
+    endpoint_conflicts: Vec<String>,
     config: Option<ConfigOptionsFn>,
+}
+
+/// An endpoint's `charmcraft.yaml` entry, from its [`Endpoint`] type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct DeclaredEndpoint {
+    interface: &'static str,
+    role: Role,
+    limit: Option<u32>,
+    optional: bool,
+}
+
+impl DeclaredEndpoint {
+    fn of<E: Endpoint>() -> DeclaredEndpoint {
+        DeclaredEndpoint {
+            interface: E::INTERFACE,
+            role: E::ROLE,
+            limit: E::LIMIT,
+            optional: E::OPTIONAL,
+        }
+    }
+
+    /// The entry as charmcraft writes it: `limit` only when set, `optional` only when true
+    /// (charmcraft's defaults are no limit and `false`).
+    fn to_json(self) -> Value {
+        let mut entry = Map::new();
+        entry.insert("interface".into(), json!(self.interface));
+        if let Some(limit) = self.limit {
+            entry.insert("limit".into(), json!(limit));
+        }
+        if self.optional {
+            entry.insert("optional".into(), json!(true));
+        }
+        Value::Object(entry)
+    }
+}
+
+impl fmt::Display for DeclaredEndpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.role.section(), self.interface)?;
+        if let Some(limit) = self.limit {
+            write!(f, ", limit {limit}")?;
+        }
+        if self.optional {
+            write!(f, ", optional")?;
+        }
+        Ok(())
+    }
+}
+
+/// The hooks Juju runs that belong to no relation, storage or container: every unit hook of
+/// Juju 3.x (`juju/charm` `hooks.go`) and 4.x (`internal/charm/hooks`), and the secret hooks.
+pub const STANDARD_HOOKS: [&str; 18] = [
+    "install",
+    "start",
+    "config-changed",
+    "upgrade-charm",
+    "stop",
+    "remove",
+    "collect-metrics",
+    "meter-status-changed",
+    "leader-elected",
+    "leader-deposed",
+    "leader-settings-changed",
+    "update-status",
+    "pre-series-upgrade",
+    "post-series-upgrade",
+    "secret-changed",
+    "secret-expired",
+    "secret-remove",
+    "secret-rotate",
+];
+
+/// The storage hooks, `<storage>-<kind>`.
+const STORAGE_HOOK_KINDS: [&str; 2] = ["storage-attached", "storage-detaching"];
+
+/// The workload hooks, `<container>-<kind>`.
+const WORKLOAD_HOOK_KINDS: [&str; 4] = [
+    "pebble-ready",
+    "pebble-custom-notice",
+    "pebble-check-failed",
+    "pebble-check-recovered",
+];
+
+/// The endpoint every charm has without declaring it (subordinates relate to it).
+const IMPLICIT_ENDPOINT: &str = "juju-info";
+
+/// Lowercase letters, digits and hyphens, starting with a letter: the names of endpoints,
+/// storage and containers as hook-name prefixes.
+fn is_scoped_name(name: &str) -> bool {
+    let mut bytes = name.bytes();
+    bytes.next().is_some_and(|b| b.is_ascii_lowercase())
+        && bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// Juju reserves `juju` and `juju-*` for relation names and provided interfaces
+/// (`juju/charm` `meta.go`, `reservedName`).
+fn is_reserved(name: &str) -> bool {
+    name == "juju" || name.starts_with("juju-")
 }
 
 /// How one dispatch ended.
@@ -245,6 +349,7 @@ impl fmt::Debug for Charm {
         f.debug_struct("Charm")
             .field("actions", &self.actions.keys().collect::<Vec<_>>())
             .field("hooks", &self.hooks.keys().collect::<Vec<_>>())
+            .field("endpoints", &self.endpoints.keys().collect::<Vec<_>>())
             .finish()
     }
 }
@@ -332,8 +437,139 @@ impl Charm {
                 EventKind::Hook,
             )
         });
+        self.named_hooks.insert(name.clone());
         self.hooks.entry(name).or_default().push(runner);
         self
+    }
+
+    /// Declares the endpoint `E`, so that `cargo xtask sync` writes it into `charmcraft.yaml`
+    /// (under `requires`, `provides` or `peers`) and hooks named after it are accepted.
+    /// [`Charm::on_relation`] declares its endpoint too.
+    pub fn endpoint<E: Endpoint>(mut self) -> Self {
+        let declared = DeclaredEndpoint::of::<E>();
+        match self.endpoints.get(E::NAME) {
+            None => {
+                self.endpoints.insert(E::NAME, declared);
+            }
+            Some(existing) if *existing == declared => {}
+            Some(existing) => self.endpoint_conflicts.push(format!(
+                "endpoint {:?} is declared twice, as {existing} and as {declared}",
+                E::NAME
+            )),
+        }
+        self
+    }
+
+    /// Registers a handler for the relation hook `<E::NAME>-relation-<kind>`, and declares
+    /// `E`. The handler receives a [`RelationEvent`] for the hook's relation, with typed access
+    /// to its databags. Several handlers for one hook run in registration order.
+    ///
+    /// Juju never runs `-relation-broken` for a peer relation; registering a handler for it is
+    /// allowed (the handler never runs).
+    ///
+    /// If the environment Juju gave the hook names no relation, or a relation of another
+    /// endpoint, the handler does not run and the hook fails with a message saying so.
+    ///
+    /// ```
+    /// # extern crate juju_ops as ops;
+    /// use ops::{Charm, Databag, Endpoint, HandlerResult, RelationEvent, RelationKind, Role};
+    ///
+    /// struct Database;
+    ///
+    /// impl Endpoint for Database {
+    ///     const NAME: &'static str = "database";
+    ///     const INTERFACE: &'static str = "postgresql_client";
+    ///     const ROLE: Role = Role::Requires;
+    /// }
+    ///
+    /// #[derive(serde::Serialize, serde::Deserialize)]
+    /// struct Credentials {
+    ///     username: String,
+    ///     password: String,
+    /// }
+    ///
+    /// impl Databag for Credentials {}
+    ///
+    /// fn on_database_changed(event: &mut RelationEvent<Database>) -> HandlerResult {
+    ///     let credentials: Credentials = event.read_remote_app()?;
+    ///     event.info(format!("connecting as {}", credentials.username))?;
+    ///     Ok(())
+    /// }
+    ///
+    /// let charm = Charm::new().on_relation::<Database>(RelationKind::Changed, on_database_changed);
+    /// assert_eq!(charm.schema_json().unwrap()["hooks"], serde_json::json!(["database-relation-changed"]));
+    /// ```
+    ///
+    /// The endpoint is a type, so a misspelt endpoint does not compile:
+    ///
+    /// ```compile_fail
+    /// # extern crate juju_ops as ops;
+    /// # use ops::{Charm, Endpoint, HandlerResult, RelationEvent, RelationKind, Role};
+    /// struct Database;
+    ///
+    /// impl Endpoint for Database {
+    ///     const NAME: &'static str = "database";
+    ///     const INTERFACE: &'static str = "postgresql_client";
+    ///     const ROLE: Role = Role::Requires;
+    /// }
+    ///
+    /// let charm = Charm::new().on_relation::<Databse>(RelationKind::Changed, |_| Ok(()));
+    /// ```
+    pub fn on_relation<E: Endpoint>(
+        self,
+        kind: RelationKind,
+        handler: impl Fn(&mut RelationEvent<'_, E>) -> HandlerResult + Send + Sync + 'static,
+    ) -> Self {
+        let mut charm = self.endpoint::<E>();
+        let runner: HookRunner = Box::new(move |tools, env, name| {
+            let mut unit = Unit::new(tools, env);
+            let what = format!("hook {name:?}");
+            let relation_env = match env.relation.as_ref() {
+                None => Err(RelationError::NoRelation {
+                    hook: name.to_owned(),
+                }),
+                Some(r) if r.endpoint != E::NAME => Err(RelationError::WrongEndpoint {
+                    hook: name.to_owned(),
+                    expected: E::NAME,
+                    relation: format!("{}:{}", r.endpoint, r.id),
+                }),
+                Some(r) => Ok(r),
+            };
+            let relation_env = match relation_env {
+                Ok(r) => r,
+                Err(e) => return finish(&mut unit, &what, Ok(Err(e.into())), EventKind::Hook),
+            };
+            // Juju always sets JUJU_REMOTE_APP in a relation hook; ask if it did not.
+            let remote_app = if relation_env.remote_app.is_empty() {
+                match unit.tools().relation_remote_app(relation_env.id) {
+                    Ok(app) => app,
+                    Err(error) => {
+                        let e = RelationError::Tool {
+                            relation: format!("{}:{}", E::NAME, relation_env.id),
+                            error,
+                        };
+                        return finish(&mut unit, &what, Ok(Err(e.into())), EventKind::Hook);
+                    }
+                }
+            } else {
+                relation_env.remote_app.clone()
+            };
+            let mut event = RelationEvent {
+                unit,
+                relation: Relation::new(relation_env.id, remote_app),
+                kind,
+                remote_unit: relation_env.remote_unit.clone(),
+                departing_unit: relation_env.departing_unit.clone(),
+            };
+            let result = catch_unwind(AssertUnwindSafe(|| handler(&mut event)));
+            finish(&mut event.unit, &what, result, EventKind::Hook)
+        });
+        charm
+            .hooks
+            .entry(kind.hook_name(E::NAME))
+            .or_default()
+            .push(runner);
+        charm
     }
 
     /// Declares the charm's config type, from which `config: options:` is generated.
@@ -357,8 +593,14 @@ impl Charm {
         self.config.map(|f| f()).transpose()
     }
 
-    /// The charm's schemas as JSON: `{"actions": {name: spec}, "config": {"options": …}}`.
-    /// This is what `cargo xtask sync` writes into `charmcraft.yaml`.
+    /// The charm's schemas as JSON: `{"actions": {name: spec}, "config": {"options": …},
+    /// "requires": {…}, "provides": {…}, "peers": {…}, "hooks": [name, …]}`. This is what
+    /// `cargo xtask sync` writes into `charmcraft.yaml` and checks it against.
+    ///
+    /// Each endpoint is `{"interface": …}`, with `limit` when set and `optional` when true;
+    /// the three endpoint sections are always present. `hooks` lists every hook the charm
+    /// handles, sorted. It fails on an invalid or conflicting endpoint and on a hook Juju would
+    /// never run (see [`Charm::hook_problems`]).
     pub fn schema_json(&self) -> Result<Value, SchemaError> {
         let mut actions = Map::new();
         for spec in self.action_specs()? {
@@ -369,7 +611,112 @@ impl Charm {
         if let Some(options) = self.config_options()? {
             out.insert("config".into(), json!({ "options": options }));
         }
+        self.check_endpoints()?;
+        let problems = self.hook_problems();
+        if !problems.is_empty() {
+            return Err(SchemaError::new(
+                schema::HOOKS_SUBJECT,
+                format!(
+                    "the charm handles {}, which Juju never runs: a hook is one of Juju's \
+                     ({}), <endpoint>-relation-<{}> for a declared endpoint, \
+                     <storage>-{{{}}} or <container>-{{{}}}; declared endpoints: {} \
+                     (declare one with Charm::endpoint::<E>() or Charm::on_relation)",
+                    quoted_list(&problems),
+                    STANDARD_HOOKS.join(", "),
+                    RelationKind::ALL.map(RelationKind::as_str).join("|"),
+                    STORAGE_HOOK_KINDS.join(","),
+                    WORKLOAD_HOOK_KINDS.join(","),
+                    if self.endpoints.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        self.endpoints
+                            .keys()
+                            .copied()
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    },
+                ),
+            ));
+        }
+        for role in [Role::Requires, Role::Provides, Role::Peers] {
+            let section: Map<String, Value> = self
+                .endpoints
+                .iter()
+                .filter(|(_, declared)| declared.role == role)
+                .map(|(name, declared)| ((*name).to_owned(), declared.to_json()))
+                .collect();
+            out.insert(role.section().into(), Value::Object(section));
+        }
+        out.insert("hooks".into(), json!(self.hook_names()));
         Ok(Value::Object(out))
+    }
+
+    /// Every hook the charm handles, sorted: the names given to [`Charm::on`] and the relation
+    /// hooks of [`Charm::on_relation`].
+    pub fn hook_names(&self) -> Vec<&str> {
+        self.hooks.keys().map(String::as_str).collect()
+    }
+
+    /// The hooks registered by name with [`Charm::on`] that Juju would never run, sorted: a
+    /// name that is none of Juju's hooks ([`STANDARD_HOOKS`]), nor
+    /// `<endpoint>-relation-<kind>` for a declared endpoint (or the implicit `juju-info`), nor
+    /// `<name>-storage-attached|detaching`, nor `<name>-pebble-ready|custom-notice|check-failed|
+    /// check-recovered`. (Whether the storage or container exists is `charmcraft.yaml`'s to
+    /// say, and `cargo xtask sync` checks it.)
+    pub fn hook_problems(&self) -> Vec<String> {
+        self.named_hooks
+            .iter()
+            .filter(|hook| !self.is_known_hook(hook))
+            .cloned()
+            .collect()
+    }
+
+    fn is_known_hook(&self, hook: &str) -> bool {
+        let scoped = |kinds: &[&str]| {
+            kinds.iter().any(|kind| {
+                hook.strip_suffix(kind)
+                    .and_then(|prefix| prefix.strip_suffix('-'))
+                    .is_some_and(is_scoped_name)
+            })
+        };
+        STANDARD_HOOKS.contains(&hook)
+            || RelationKind::parse_hook(hook).is_some_and(|(endpoint, _)| {
+                endpoint == IMPLICIT_ENDPOINT || self.endpoints.contains_key(endpoint)
+            })
+            || scoped(&STORAGE_HOOK_KINDS)
+            || scoped(&WORKLOAD_HOOK_KINDS)
+    }
+
+    /// Juju's rules for endpoints (`juju/charm` `meta.go`, `Check`): a valid name, not
+    /// reserved, an interface (not reserved unless required), one declaration per name.
+    fn check_endpoints(&self) -> Result<(), SchemaError> {
+        let error = |reason: String| Err(SchemaError::new(schema::ENDPOINTS_SUBJECT, reason));
+        if let Some(conflict) = self.endpoint_conflicts.first() {
+            return error(conflict.clone());
+        }
+        for (name, declared) in &self.endpoints {
+            if !is_scoped_name(name) {
+                return error(format!(
+                    "endpoint {name:?} is not a valid name: lowercase letters, digits and hyphens, starting with a letter"
+                ));
+            }
+            if is_reserved(name) {
+                return error(format!(
+                    "endpoint {name:?} uses a name Juju reserves (juju and juju-*)"
+                ));
+            }
+            if declared.interface.is_empty() {
+                return error(format!("endpoint {name:?} has no interface"));
+            }
+            if declared.role != Role::Requires && is_reserved(declared.interface) {
+                return error(format!(
+                    "endpoint {name:?} ({}) uses interface {:?}, which Juju reserves (juju and juju-*)",
+                    declared.role.section(),
+                    declared.interface
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Runs the handler for one event against `tools`. The runtime and the testing harness
@@ -518,6 +865,15 @@ fn finish(
             Outcome::Panicked { message }
         }
     }
+}
+
+/// `"a", "b"`.
+fn quoted_list(items: &[String]) -> String {
+    items
+        .iter()
+        .map(|item| format!("{item:?}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn panic_message(payload: &(dyn Any + Send)) -> String {

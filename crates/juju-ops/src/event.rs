@@ -1,9 +1,11 @@
 //! What a handler receives: the [`Unit`] it runs on (with the [`UnitEnv`] Juju set), a
-//! [`HookEvent`] or, for actions, the typed [`ActionEvent`]; and the errors of reading config
-//! and setting results.
+//! [`HookEvent`] or, for actions, the typed [`ActionEvent`]; and the errors of reading config,
+//! leadership data and charm state, and of setting results. (Relation hooks receive a
+//! [`RelationEvent`](crate::RelationEvent), in `relation.rs`.)
 //!
 //! Methods taking a message take `impl AsRef<str>`: a `&str`, or a `String` from `format!`.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::{Deref, DerefMut};
 use std::path::PathBuf;
@@ -12,9 +14,10 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::databag::{self, Databag, DatabagError, DatabagErrorKind};
 use crate::relation::RelationEnv;
 use crate::results::{self, KeyError};
-use crate::tools::{HookTools, LogLevel, StatusName, StatusTarget, ToolError};
+use crate::tools::{HookTools, LogLevel, StatusInfo, StatusName, StatusTarget, ToolError};
 
 /// Facts about the running unit, read once from the environment Juju sets (contract §1.3).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -53,7 +56,8 @@ impl UnitEnv {
     }
 }
 
-/// The unit a handler runs on: logging, status, config and leadership, through the hook tools.
+/// The unit a handler runs on: logging, status, config, leadership and its data, charm state and
+/// relations, through the hook tools.
 pub struct Unit<'a> {
     tools: &'a mut dyn HookTools,
     env: &'a UnitEnv,
@@ -127,8 +131,111 @@ impl<'a> Unit<'a> {
         })
     }
 
+    /// This unit's workload status as Juju holds it (`status-get`): what the charm set, or
+    /// one Juju set (`unknown`, `error`, …).
+    pub fn status(&mut self) -> Result<StatusInfo, ToolError> {
+        self.tools.status_get(StatusTarget::Unit)
+    }
+
+    /// The application's status (`status-get --application`); Juju gives it to the leader.
+    pub fn app_status(&mut self) -> Result<StatusInfo, ToolError> {
+        self.tools.status_get(StatusTarget::Application)
+    }
+
+    /// The leader settings (`leader-get`) as `T`, in `T`'s encoding. Any unit may read them.
+    pub fn leader_data<T: Databag>(&mut self) -> Result<T, DataError> {
+        let data = self.tools.leader_get().map_err(DataError::Tool)?;
+        databag::decode(&data).map_err(|e| DataError::Databag(e.in_bag(LEADER_BAG)))
+    }
+
+    /// Writes `value`'s fields into the leader settings (`leader-set`); `None` fields delete
+    /// their keys. The leader only: on another unit it fails with Juju's message before
+    /// `leader-set` runs. Unlike relation data and charm state, Juju writes leader settings at
+    /// once, not when the hook succeeds.
+    pub fn set_leader_data<T: Databag>(&mut self, value: &T) -> Result<(), DataError> {
+        let data = databag::encode(value).map_err(|e| DataError::Databag(e.in_bag(LEADER_BAG)))?;
+        // leader-set takes key=value arguments, split at the first `=`.
+        if let Some(key) = data.keys().find(|k| k.is_empty() || k.contains('=')) {
+            return Err(DataError::Databag(DatabagError {
+                bag: LEADER_BAG.to_owned(),
+                kind: DatabagErrorKind::Other {
+                    reason: format!(
+                        "leader-set cannot write the key {key:?} (empty, or holding `=`)"
+                    ),
+                },
+            }));
+        }
+        if !self.tools.is_leader().map_err(DataError::Tool)? {
+            return Err(DataError::NotLeader);
+        }
+        if data.is_empty() {
+            return Ok(());
+        }
+        self.tools.leader_set(&data).map_err(DataError::Tool)
+    }
+
+    /// The charm state (`state-get`) as `T`: typed state that survives between events, kept
+    /// by Juju for this unit.
+    pub fn state<T: Databag>(&mut self) -> Result<T, DataError> {
+        let data = self.tools.state_get().map_err(DataError::Tool)?;
+        databag::decode(&data).map_err(|e| DataError::Databag(e.in_bag(STATE_BAG)))
+    }
+
+    /// Writes `value`'s fields into the charm state (`state-set --file -`; each `None` field
+    /// deleted with `state-delete`). Juju commits it when the hook succeeds. Keys `T` does not
+    /// name are left as they are.
+    pub fn set_state<T: Databag>(&mut self, value: &T) -> Result<(), DataError> {
+        let data = databag::encode(value).map_err(|e| DataError::Databag(e.in_bag(STATE_BAG)))?;
+        let (deleted, set): (BTreeMap<String, String>, BTreeMap<String, String>) =
+            data.into_iter().partition(|(_, v)| v.is_empty());
+        if !set.is_empty() {
+            self.tools.state_set(&set).map_err(DataError::Tool)?;
+        }
+        for key in deleted.keys() {
+            self.tools.state_delete(key).map_err(DataError::Tool)?;
+        }
+        Ok(())
+    }
+
     pub(crate) fn tools(&mut self) -> &mut dyn HookTools {
         self.tools
+    }
+}
+
+const LEADER_BAG: &str = "leader settings";
+const STATE_BAG: &str = "charm state";
+
+/// Leader settings or charm state could not be read or written.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum DataError {
+    /// [`Unit::set_leader_data`] on a unit that is not the leader.
+    NotLeader,
+    /// The data does not decode into the type asked for, or the value cannot be written.
+    Databag(DatabagError),
+    Tool(ToolError),
+}
+
+impl fmt::Display for DataError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            // Juju 3.6's `leader-set` message on a unit that is not the leader.
+            DataError::NotLeader => f.write_str(
+                "cannot write leadership settings: cannot write settings: not the leader",
+            ),
+            DataError::Databag(e) => write!(f, "{e}"),
+            DataError::Tool(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for DataError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            DataError::NotLeader => None,
+            DataError::Databag(e) => Some(e),
+            DataError::Tool(e) => Some(e),
+        }
     }
 }
 

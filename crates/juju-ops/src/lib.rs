@@ -15,6 +15,7 @@
 //! [`HookTools`] trait and the real hook tools) and, with the `testing` feature, [`testing`].
 
 mod charm;
+pub mod databag;
 mod event;
 pub mod params;
 mod relation;
@@ -27,9 +28,13 @@ pub mod tools;
 
 pub use charm::{
     Action, Charm, Dispatch, DispatchPathError, EventKind, HandlerResult, Hook, Outcome,
+    STANDARD_HOOKS,
 };
-pub use event::{ActionEvent, ConfigError, HookEvent, ResultsError, Unit, UnitEnv};
-pub use relation::{Endpoint, RelationEnv, RelationKind, Role};
+pub use databag::{Databag, DatabagError, DatabagErrorKind, Encoding};
+pub use event::{ActionEvent, ConfigError, DataError, HookEvent, ResultsError, Unit, UnitEnv};
+pub use relation::{
+    Endpoint, Relation, RelationData, RelationEnv, RelationError, RelationEvent, RelationKind, Role,
+};
 pub use secret::Secret;
 pub use tools::{
     HookTools, LogLevel, StatusInfo, StatusName, StatusTarget, ToolError, ToolErrorKind,

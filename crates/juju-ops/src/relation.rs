@@ -1,7 +1,28 @@
-//! Relations: endpoints declared in Rust, the relation hooks, and what Juju tells a relation
-//! hook about its relation.
+//! Relations: endpoints declared in Rust, the relation hooks, what Juju tells a relation hook
+//! about its relation, and typed access to the relation's databags under Juju's rules.
+//!
+//! [`Unit::relations`] lists an endpoint's relations as [`Relation`] handles;
+//! [`Unit::relation_data`] gives a [`RelationData`] view of one, and a relation hook's
+//! [`RelationEvent`] has the same methods for its own relation. Who may read and write which
+//! bag is checked before any hook tool is called, with ops' messages
+//! (`juju-relations-secrets.md` §1.4):
+//!
+//! | bag | read | write |
+//! |---|---|---|
+//! | this unit's | yes | yes |
+//! | this application's | the leader; any unit on a peer relation | the leader |
+//! | a remote unit's | yes | no API |
+//! | the remote application's | yes | no API |
+//!
+//! Writing a remote bag does not compile: the view has no method for it.
 
 use std::fmt;
+use std::marker::PhantomData;
+use std::ops::{Deref, DerefMut};
+
+use crate::databag::{self, Databag, DatabagError};
+use crate::event::Unit;
+use crate::tools::ToolError;
 
 /// The role of an endpoint, as `charmcraft.yaml` groups them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -140,6 +161,459 @@ impl RelationEnv {
             remote_unit: non_empty("JUJU_REMOTE_UNIT"),
             departing_unit: non_empty("JUJU_DEPARTING_UNIT"),
         })
+    }
+}
+
+/// One relation of endpoint `E`: its id and the remote application. Plain data: clone it, keep
+/// it, pass it to [`Unit::relation_data`].
+pub struct Relation<E: Endpoint> {
+    id: u32,
+    remote_app: String,
+    endpoint: PhantomData<fn() -> E>,
+}
+
+impl<E: Endpoint> Relation<E> {
+    /// The handle for relation `id` of `E`, whose other side is `remote_app` (this unit's own
+    /// application on a peer relation). Usually obtained from [`Unit::relations`] or
+    /// [`RelationEvent::relation`].
+    pub fn new(id: u32, remote_app: impl Into<String>) -> Relation<E> {
+        Relation {
+            id,
+            remote_app: remote_app.into(),
+            endpoint: PhantomData,
+        }
+    }
+
+    /// The relation's number (the `N` of `-r N`).
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+
+    /// The endpoint name, `E::NAME`.
+    pub fn endpoint(&self) -> &'static str {
+        E::NAME
+    }
+
+    /// The application on the other side (this unit's own application on a peer relation).
+    pub fn remote_app(&self) -> &str {
+        &self.remote_app
+    }
+
+    /// Whether `E` is a peer endpoint.
+    pub fn is_peer(&self) -> bool {
+        E::ROLE == Role::Peers
+    }
+}
+
+/// Juju's relation id: `endpoint:id` (`db:3`), as in `JUJU_RELATION_ID`.
+impl<E: Endpoint> fmt::Display for Relation<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", E::NAME, self.id)
+    }
+}
+
+impl<E: Endpoint> fmt::Debug for Relation<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Relation")
+            .field("endpoint", &E::NAME)
+            .field("id", &self.id)
+            .field("remote_app", &self.remote_app)
+            .finish()
+    }
+}
+
+impl<E: Endpoint> Clone for Relation<E> {
+    fn clone(&self) -> Self {
+        Relation::new(self.id, self.remote_app.clone())
+    }
+}
+
+impl<E: Endpoint> PartialEq for Relation<E> {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id && self.remote_app == other.remote_app
+    }
+}
+
+impl<E: Endpoint> Eq for Relation<E> {}
+
+/// A relation's databags could not be read or written.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum RelationError {
+    /// A unit that is not the leader asked for its own application's bag on a relation that is
+    /// not a peer relation (ops' `RelationDataAccessError`).
+    CannotReadOwnAppBag { relation: String, unit: String },
+    /// A unit that is not the leader tried to write its application's bag.
+    CannotWriteAppBag { relation: String, unit: String },
+    /// `read_remote_unit` was given a unit that is not a unit of the remote application.
+    NotARemoteUnit {
+        relation: String,
+        unit: String,
+        remote_app: String,
+    },
+    /// A bag does not decode into the type asked for, or a value cannot be written as a bag.
+    Databag(DatabagError),
+    /// A hook tool failed.
+    Tool { relation: String, error: ToolError },
+    /// `relation-ids` printed something that is not `<endpoint>:<number>`.
+    BadRelationId { endpoint: String, printed: String },
+    /// A typed relation handler ran without a relation in the environment
+    /// (`JUJU_RELATION_ID`).
+    NoRelation { hook: String },
+    /// A typed relation handler ran for a relation of another endpoint.
+    WrongEndpoint {
+        hook: String,
+        expected: &'static str,
+        relation: String,
+    },
+}
+
+impl fmt::Display for RelationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RelationError::CannotReadOwnAppBag { relation, unit } => write!(
+                f,
+                "relation {relation}: {unit} is not leader and cannot read its own application databag"
+            ),
+            RelationError::CannotWriteAppBag { relation, unit } => write!(
+                f,
+                "relation {relation}: {unit} is not leader and cannot write application data."
+            ),
+            RelationError::NotARemoteUnit {
+                relation,
+                unit,
+                remote_app,
+            } => write!(
+                f,
+                "relation {relation}: {unit:?} is not a unit of the remote application {remote_app:?}"
+            ),
+            RelationError::Databag(e) => write!(f, "{e}"),
+            RelationError::Tool { relation, error } => write!(f, "relation {relation}: {error}"),
+            RelationError::BadRelationId { endpoint, printed } => write!(
+                f,
+                "relation-ids {endpoint} printed {printed:?}, not {endpoint}:<number>"
+            ),
+            RelationError::NoRelation { hook } => write!(
+                f,
+                "hook {hook:?} ran without a relation: JUJU_RELATION_ID is not set to <endpoint>:<number>"
+            ),
+            RelationError::WrongEndpoint {
+                hook,
+                expected,
+                relation,
+            } => write!(
+                f,
+                "hook {hook:?} is handled for endpoint {expected:?}, but Juju ran it for relation {relation}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for RelationError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            RelationError::Databag(e) => Some(e),
+            RelationError::Tool { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+}
+
+/// Splits `relation-ids` output (`db:3`) into the number, checking the endpoint.
+fn parse_relation_id(endpoint: &str, printed: &str) -> Result<u32, RelationError> {
+    printed
+        .rsplit_once(':')
+        .filter(|(name, _)| *name == endpoint)
+        .and_then(|(_, id)| id.parse().ok())
+        .ok_or_else(|| RelationError::BadRelationId {
+            endpoint: endpoint.to_owned(),
+            printed: printed.to_owned(),
+        })
+}
+
+impl<'a> Unit<'a> {
+    /// The relations of endpoint `E` (`relation-ids`, then `relation-list --app` for each
+    /// remote application), in Juju's order (sorted by id as text).
+    pub fn relations<E: Endpoint>(&mut self) -> Result<Vec<Relation<E>>, RelationError> {
+        let ids = self
+            .tools()
+            .relation_ids(E::NAME)
+            .map_err(|error| RelationError::Tool {
+                relation: E::NAME.to_owned(),
+                error,
+            })?;
+        let mut relations = Vec::with_capacity(ids.len());
+        for printed in ids {
+            let id = parse_relation_id(E::NAME, &printed)?;
+            let remote_app =
+                self.tools()
+                    .relation_remote_app(id)
+                    .map_err(|error| RelationError::Tool {
+                        relation: printed.clone(),
+                        error,
+                    })?;
+            relations.push(Relation::new(id, remote_app));
+        }
+        Ok(relations)
+    }
+
+    /// The databags of `relation`, read and written under Juju's access rules.
+    pub fn relation_data<'u, E: Endpoint>(
+        &'u mut self,
+        relation: &'u Relation<E>,
+    ) -> RelationData<'u, 'a, E> {
+        RelationData {
+            unit: self,
+            relation,
+        }
+    }
+
+    /// This unit's application: the part of `JUJU_UNIT_NAME` before the `/`.
+    pub fn app_name(&self) -> &str {
+        let unit = self.env().unit_name.as_str();
+        unit.split_once('/').map_or(unit, |(app, _)| app)
+    }
+}
+
+/// The databags of one relation, as this unit may use them: its own unit bag, its application's
+/// bag (the leader; any unit reads it on a peer relation), and the remote side's bags, read
+/// only. Values are [`Databag`] types, in their [`Encoding`](crate::Encoding).
+pub struct RelationData<'u, 'a, E: Endpoint> {
+    unit: &'u mut Unit<'a>,
+    relation: &'u Relation<E>,
+}
+
+impl<E: Endpoint> RelationData<'_, '_, E> {
+    /// The relation these bags belong to.
+    pub fn relation(&self) -> &Relation<E> {
+        self.relation
+    }
+
+    /// This application's bag. A unit that is not the leader may read it only on a peer
+    /// relation; elsewhere it gets [`RelationError::CannotReadOwnAppBag`] without the bag
+    /// being asked for.
+    pub fn read_local_app<T: Databag>(&mut self) -> Result<T, RelationError> {
+        if E::ROLE != Role::Peers && !self.is_leader()? {
+            return Err(RelationError::CannotReadOwnAppBag {
+                relation: self.relation.to_string(),
+                unit: self.unit.env().unit_name.clone(),
+            });
+        }
+        let app = self.unit.app_name().to_owned();
+        self.read(&app, true, format!("local application bag ({app})"))
+    }
+
+    /// Writes `value`'s fields into this application's bag (`relation-set --app`); the leader
+    /// only ([`RelationError::CannotWriteAppBag`] otherwise, before `relation-set` is run).
+    /// `None` fields delete their keys; keys `T` does not name are left as they are.
+    pub fn write_local_app<T: Databag>(&mut self, value: &T) -> Result<(), RelationError> {
+        let app = self.unit.app_name().to_owned();
+        let data = self.encode(value, format!("local application bag ({app})"))?;
+        if !self.is_leader()? {
+            return Err(RelationError::CannotWriteAppBag {
+                relation: self.relation.to_string(),
+                unit: self.unit.env().unit_name.clone(),
+            });
+        }
+        self.write(true, &data)
+    }
+
+    /// This unit's bag.
+    pub fn read_local_unit<T: Databag>(&mut self) -> Result<T, RelationError> {
+        let unit = self.unit.env().unit_name.clone();
+        self.read(&unit, false, format!("local unit bag ({unit})"))
+    }
+
+    /// Writes `value`'s fields into this unit's bag (`relation-set`). `None` fields delete
+    /// their keys; keys `T` does not name are left as they are.
+    pub fn write_local_unit<T: Databag>(&mut self, value: &T) -> Result<(), RelationError> {
+        let unit = self.unit.env().unit_name.clone();
+        let data = self.encode(value, format!("local unit bag ({unit})"))?;
+        self.write(false, &data)
+    }
+
+    /// The remote application's bag (written by its leader).
+    pub fn read_remote_app<T: Databag>(&mut self) -> Result<T, RelationError> {
+        let app = self.relation.remote_app().to_owned();
+        self.read(&app, true, format!("remote application bag ({app})"))
+    }
+
+    /// The bag of `unit`, a unit of the remote application (on a peer relation, another unit
+    /// of this application). Juju keeps a departed unit's bag readable while the relation
+    /// exists.
+    pub fn read_remote_unit<T: Databag>(&mut self, unit: &str) -> Result<T, RelationError> {
+        let remote_app = self.relation.remote_app();
+        let belongs = unit.split_once('/').is_some_and(|(app, n)| {
+            app == remote_app && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())
+        });
+        if !belongs {
+            return Err(RelationError::NotARemoteUnit {
+                relation: self.relation.to_string(),
+                unit: unit.to_owned(),
+                remote_app: remote_app.to_owned(),
+            });
+        }
+        self.read(unit, false, format!("remote unit bag ({unit})"))
+    }
+
+    /// The remote units in the relation now (`relation-list`), sorted.
+    pub fn remote_units(&mut self) -> Result<Vec<String>, RelationError> {
+        let id = self.relation.id();
+        self.unit
+            .tools()
+            .relation_list(id)
+            .map_err(|error| self.tool_error(error))
+    }
+
+    fn is_leader(&mut self) -> Result<bool, RelationError> {
+        self.unit
+            .is_leader()
+            .map_err(|error| self.tool_error(error))
+    }
+
+    fn read<T: Databag>(
+        &mut self,
+        member: &str,
+        app: bool,
+        bag: String,
+    ) -> Result<T, RelationError> {
+        let id = self.relation.id();
+        let data = self
+            .unit
+            .tools()
+            .relation_get(id, member, app)
+            .map_err(|error| self.tool_error(error))?;
+        databag::decode(&data).map_err(|e| RelationError::Databag(e.in_bag(self.bag_name(&bag))))
+    }
+
+    fn encode<T: Databag>(
+        &self,
+        value: &T,
+        bag: String,
+    ) -> Result<std::collections::BTreeMap<String, String>, RelationError> {
+        databag::encode(value).map_err(|e| RelationError::Databag(e.in_bag(self.bag_name(&bag))))
+    }
+
+    fn write(
+        &mut self,
+        app: bool,
+        data: &std::collections::BTreeMap<String, String>,
+    ) -> Result<(), RelationError> {
+        if data.is_empty() {
+            return Ok(());
+        }
+        let id = self.relation.id();
+        self.unit
+            .tools()
+            .relation_set(id, app, data)
+            .map_err(|error| self.tool_error(error))
+    }
+
+    fn bag_name(&self, bag: &str) -> String {
+        format!("relation {}, {bag}", self.relation)
+    }
+
+    fn tool_error(&self, error: ToolError) -> RelationError {
+        RelationError::Tool {
+            relation: self.relation.to_string(),
+            error,
+        }
+    }
+}
+
+/// A relation hook of endpoint `E` being handled: `<E::NAME>-relation-<kind>`.
+///
+/// It derefs to the [`Unit`], and has the [`RelationData`] methods for its own relation.
+pub struct RelationEvent<'a, E: Endpoint> {
+    pub(crate) unit: Unit<'a>,
+    pub(crate) relation: Relation<E>,
+    pub(crate) kind: RelationKind,
+    pub(crate) remote_unit: Option<String>,
+    pub(crate) departing_unit: Option<String>,
+}
+
+impl<'a, E: Endpoint> RelationEvent<'a, E> {
+    /// The relation the hook is about.
+    pub fn relation(&self) -> &Relation<E> {
+        &self.relation
+    }
+
+    /// Which relation hook this is.
+    pub fn kind(&self) -> RelationKind {
+        self.kind
+    }
+
+    /// The hook name, `<endpoint>-relation-<kind>`.
+    pub fn hook_name(&self) -> String {
+        self.kind.hook_name(E::NAME)
+    }
+
+    /// The remote unit the hook is about (`JUJU_REMOTE_UNIT`): none in `-created`, `-broken`
+    /// and an application-level `-changed`.
+    pub fn remote_unit(&self) -> Option<&str> {
+        self.remote_unit.as_deref()
+    }
+
+    /// The unit leaving the relation (`JUJU_DEPARTING_UNIT`), in `-departed` only: the remote
+    /// unit, or this unit when it is the one going.
+    pub fn departing_unit(&self) -> Option<&str> {
+        self.departing_unit.as_deref()
+    }
+
+    /// The relation's databags; the methods below are shortcuts to it.
+    pub fn data(&mut self) -> RelationData<'_, 'a, E> {
+        RelationData {
+            unit: &mut self.unit,
+            relation: &self.relation,
+        }
+    }
+
+    /// [`RelationData::read_local_app`] for this relation.
+    pub fn read_local_app<T: Databag>(&mut self) -> Result<T, RelationError> {
+        self.data().read_local_app()
+    }
+
+    /// [`RelationData::write_local_app`] for this relation.
+    pub fn write_local_app<T: Databag>(&mut self, value: &T) -> Result<(), RelationError> {
+        self.data().write_local_app(value)
+    }
+
+    /// [`RelationData::read_local_unit`] for this relation.
+    pub fn read_local_unit<T: Databag>(&mut self) -> Result<T, RelationError> {
+        self.data().read_local_unit()
+    }
+
+    /// [`RelationData::write_local_unit`] for this relation.
+    pub fn write_local_unit<T: Databag>(&mut self, value: &T) -> Result<(), RelationError> {
+        self.data().write_local_unit(value)
+    }
+
+    /// [`RelationData::read_remote_app`] for this relation.
+    pub fn read_remote_app<T: Databag>(&mut self) -> Result<T, RelationError> {
+        self.data().read_remote_app()
+    }
+
+    /// [`RelationData::read_remote_unit`] for this relation.
+    pub fn read_remote_unit<T: Databag>(&mut self, unit: &str) -> Result<T, RelationError> {
+        self.data().read_remote_unit(unit)
+    }
+
+    /// [`RelationData::remote_units`] for this relation.
+    pub fn remote_units(&mut self) -> Result<Vec<String>, RelationError> {
+        self.data().remote_units()
+    }
+}
+
+impl<'a, E: Endpoint> Deref for RelationEvent<'a, E> {
+    type Target = Unit<'a>;
+    fn deref(&self) -> &Unit<'a> {
+        &self.unit
+    }
+}
+
+impl<'a, E: Endpoint> DerefMut for RelationEvent<'a, E> {
+    fn deref_mut(&mut self) -> &mut Unit<'a> {
+        &mut self.unit
     }
 }
 

@@ -520,16 +520,22 @@ pub fn check_action_name(name: &str) -> Result<(), SchemaError> {
     Ok(())
 }
 
-/// A Rust type or YAML body that cannot be a Juju action or config schema.
+/// The [`SchemaError::action`] of an error in the charm's endpoints.
+pub const ENDPOINTS_SUBJECT: &str = "charm endpoints";
+/// The [`SchemaError::action`] of an error in the hooks the charm handles.
+pub const HOOKS_SUBJECT: &str = "charm hooks";
+
+/// A Rust type or YAML body that cannot be a Juju action or config schema, or endpoints and
+/// hooks Juju would refuse or never run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SchemaError {
-    /// The action name (or `config`).
+    /// The action name (or `config`, [`ENDPOINTS_SUBJECT`], [`HOOKS_SUBJECT`]).
     pub action: String,
     pub reason: String,
 }
 
 impl SchemaError {
-    fn new(action: &str, reason: impl Into<String>) -> Self {
+    pub(crate) fn new(action: &str, reason: impl Into<String>) -> Self {
         SchemaError {
             action: action.to_owned(),
             reason: reason.into(),
@@ -539,7 +545,12 @@ impl SchemaError {
 
 impl fmt::Display for SchemaError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "action {:?}: {}", self.action, self.reason)
+        // The subjects with a space are not action names (Juju's action names have none).
+        if self.action == ENDPOINTS_SUBJECT || self.action == HOOKS_SUBJECT {
+            write!(f, "{}: {}", self.action, self.reason)
+        } else {
+            write!(f, "action {:?}: {}", self.action, self.reason)
+        }
     }
 }
 

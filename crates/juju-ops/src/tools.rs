@@ -7,7 +7,8 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::process::Command;
+use std::io::Write;
+use std::process::{Command, Stdio};
 
 use serde_json::{Map, Value};
 
@@ -300,6 +301,16 @@ impl Subprocess {
     }
 
     fn run(&self, tool: &str, args: &[&str]) -> Result<String, ToolError> {
+        self.run_with_stdin(tool, args, None)
+    }
+
+    /// Runs `tool`, feeding `stdin` to it when given (for `--file -`), and returns its stdout.
+    fn run_with_stdin(
+        &self,
+        tool: &str,
+        args: &[&str],
+        stdin: Option<&str>,
+    ) -> Result<String, ToolError> {
         let argv = || {
             std::iter::once(tool)
                 .chain(args.iter().copied())
@@ -321,12 +332,38 @@ impl Subprocess {
         if let Some(path) = &self.path {
             command.env("PATH", path);
         }
-        let output = command.args(args).output().map_err(|e| ToolError {
+        command.args(args);
+        let spawn_error = |e: std::io::Error| ToolError {
             argv: argv(),
             kind: ToolErrorKind::Spawn {
                 reason: e.to_string(),
             },
-        })?;
+        };
+        let output = match stdin {
+            None => command.output().map_err(spawn_error)?,
+            Some(input) => {
+                let mut child = command
+                    .stdin(Stdio::piped())
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .map_err(spawn_error)?;
+                let mut pipe = child.stdin.take();
+                // Written from another thread while this one collects the output, so neither
+                // side blocks on a full pipe. A tool that exits without reading its input
+                // closes the pipe: the write fails, and the exit status says what happened.
+                std::thread::scope(|scope| {
+                    scope.spawn(move || {
+                        if let Some(pipe) = pipe.as_mut() {
+                            let _ = pipe.write_all(input.as_bytes());
+                        }
+                        drop(pipe);
+                    });
+                    child.wait_with_output()
+                })
+                .map_err(spawn_error)?
+            }
+        };
         if !output.status.success() {
             return Err(ToolError {
                 argv: argv(),
@@ -346,16 +383,151 @@ impl Subprocess {
 
     fn run_json(&self, tool: &str, args: &[&str]) -> Result<Value, ToolError> {
         let out = self.run(tool, args)?;
-        serde_json::from_str(&out).map_err(|e| ToolError {
-            argv: std::iter::once(tool)
-                .chain(args.iter().copied())
-                .map(str::to_owned)
-                .collect(),
-            kind: ToolErrorKind::BadOutput {
-                reason: format!("invalid JSON ({e}): {out:?}"),
-            },
-        })
+        serde_json::from_str(&out)
+            .map_err(|e| bad_output(tool, args, format!("invalid JSON ({e}): {out:?}")))
     }
+
+    /// Runs a tool printing a map of strings (`relation-get`, `leader-get`, `state-get`); Juju
+    /// prints `null` for an empty one.
+    fn run_string_map(
+        &self,
+        tool: &str,
+        args: &[&str],
+    ) -> Result<BTreeMap<String, String>, ToolError> {
+        match self.run_json(tool, args)? {
+            Value::Null => Ok(BTreeMap::new()),
+            Value::Object(map) => map
+                .into_iter()
+                .map(|(k, v)| match v {
+                    Value::String(s) => Ok((k, s)),
+                    other => Err(bad_output(
+                        tool,
+                        args,
+                        format!("the value of {k:?} is {other}, not a string"),
+                    )),
+                })
+                .collect(),
+            other => Err(bad_output(
+                tool,
+                args,
+                format!("expected a map of strings, got {other}"),
+            )),
+        }
+    }
+
+    /// Runs a tool printing a list of strings (`relation-ids`, `relation-list`).
+    fn run_string_list(&self, tool: &str, args: &[&str]) -> Result<Vec<String>, ToolError> {
+        match self.run_json(tool, args)? {
+            Value::Null => Ok(Vec::new()),
+            Value::Array(items) => items
+                .into_iter()
+                .map(|item| match item {
+                    Value::String(s) => Ok(s),
+                    other => Err(bad_output(
+                        tool,
+                        args,
+                        format!("expected a list of strings, got an item {other}"),
+                    )),
+                })
+                .collect(),
+            other => Err(bad_output(
+                tool,
+                args,
+                format!("expected a list of strings, got {other}"),
+            )),
+        }
+    }
+}
+
+fn bad_output(tool: &str, args: &[&str], reason: String) -> ToolError {
+    ToolError {
+        argv: std::iter::once(tool)
+            .chain(args.iter().copied())
+            .map(str::to_owned)
+            .collect(),
+        kind: ToolErrorKind::BadOutput { reason },
+    }
+}
+
+/// Reads `status-get --include-data --format=json`: `{"status", "message", "status-data"}` for
+/// the unit, the same nested under `application-status` (beside `units`) with `--application`
+/// (`jujuc/status-get.go`, `toDetails`); a bare `"unknown"` where Juju has no status to give.
+fn parse_status(value: &Value, target: StatusTarget) -> Result<StatusInfo, String> {
+    if let Value::String(status) = value {
+        return Ok(StatusInfo {
+            status: status.clone(),
+            message: String::new(),
+        });
+    }
+    let details = match target {
+        StatusTarget::Unit => value,
+        StatusTarget::Application => value
+            .get("application-status")
+            .ok_or_else(|| format!("no `application-status` in {value}"))?,
+    };
+    let status = details
+        .get("status")
+        .and_then(Value::as_str)
+        .ok_or_else(|| format!("no string `status` in {details}"))?;
+    let message = match details.get("message") {
+        None | Some(Value::Null) => "",
+        Some(Value::String(s)) => s,
+        Some(other) => return Err(format!("`message` is {other}, not a string")),
+    };
+    Ok(StatusInfo {
+        status: status.to_owned(),
+        message: message.to_owned(),
+    })
+}
+
+/// A map of strings as the YAML `relation-set --file -` and `state-set --file -` read
+/// (`goyaml.Unmarshal` into `map[string]string`): every key and value double-quoted, with
+/// anything YAML would not keep verbatim inside quotes (line breaks, tabs, control and
+/// non-printable characters) escaped, so each value arrives as exactly the string given.
+pub(crate) fn settings_yaml(data: &BTreeMap<String, String>) -> String {
+    if data.is_empty() {
+        return "{}\n".to_owned();
+    }
+    let mut out = String::new();
+    for (key, value) in data {
+        let key = yaml_quoted(key);
+        // YAML limits an implicit key to 1024 characters (libyaml and go-yaml enforce it); a
+        // longer one is written as an explicit `? key` entry.
+        if key.len() > 1000 {
+            out.push_str("? ");
+            out.push_str(&key);
+            out.push_str("\n: ");
+        } else {
+            out.push_str(&key);
+            out.push_str(": ");
+        }
+        out.push_str(&yaml_quoted(value));
+        out.push('\n');
+    }
+    out
+}
+
+/// `s` as a YAML double-quoted scalar.
+fn yaml_quoted(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            // YAML's printable set, minus the line breaks a quoted scalar would fold (NEL,
+            // LS, PS) and the BOM.
+            ' '..='~' => out.push(c),
+            '\u{a0}'..='\u{2027}'
+            | '\u{202a}'..='\u{d7ff}'
+            | '\u{e000}'..='\u{fefe}'
+            | '\u{ff00}'..='\u{fffd}'
+            | '\u{10000}'.. => out.push(c),
+            _ => out.push_str(&format!("\\u{:04x}", c as u32)),
+        }
+    }
+    out.push('"');
+    out
 }
 
 impl HookTools for Subprocess {
@@ -435,6 +607,190 @@ impl HookTools for Subprocess {
                     reason: format!("expected true or false, got {other}"),
                 },
             }),
+        }
+    }
+
+    fn status_get(&mut self, target: StatusTarget) -> Result<StatusInfo, ToolError> {
+        let mut args = vec!["--include-data", "--format=json"];
+        if target == StatusTarget::Application {
+            args.push("--application");
+        }
+        let value = self.run_json("status-get", &args)?;
+        parse_status(&value, target).map_err(|reason| bad_output("status-get", &args, reason))
+    }
+
+    fn relation_ids(&mut self, endpoint: &str) -> Result<Vec<String>, ToolError> {
+        self.run_string_list("relation-ids", &[endpoint, "--format=json"])
+    }
+
+    fn relation_list(&mut self, relation_id: u32) -> Result<Vec<String>, ToolError> {
+        let id = relation_id.to_string();
+        self.run_string_list("relation-list", &["-r", &id, "--format=json"])
+    }
+
+    fn relation_remote_app(&mut self, relation_id: u32) -> Result<String, ToolError> {
+        let id = relation_id.to_string();
+        let args = ["-r", id.as_str(), "--app", "--format=json"];
+        // `relation-list --app` writes `RemoteApplicationName()`, a string.
+        match self.run_json("relation-list", &args)? {
+            Value::String(app) => Ok(app),
+            other => Err(bad_output(
+                "relation-list",
+                &args,
+                format!("expected the remote application's name, got {other}"),
+            )),
+        }
+    }
+
+    fn relation_get(
+        &mut self,
+        relation_id: u32,
+        member: &str,
+        app: bool,
+    ) -> Result<BTreeMap<String, String>, ToolError> {
+        let id = relation_id.to_string();
+        let mut args = vec!["-r", &id];
+        if app {
+            args.push("--app");
+        }
+        // `-` for every key, then whose bag (`relation-get [<key>|-] [<unit|app>]`).
+        args.extend(["--format=json", "-", member]);
+        self.run_string_map("relation-get", &args)
+    }
+
+    fn relation_set(
+        &mut self,
+        relation_id: u32,
+        app: bool,
+        data: &BTreeMap<String, String>,
+    ) -> Result<(), ToolError> {
+        let id = relation_id.to_string();
+        let mut args = vec!["-r", &id];
+        if app {
+            args.push("--app");
+        }
+        args.extend(["--file", "-"]);
+        self.run_with_stdin("relation-set", &args, Some(&settings_yaml(data)))
+            .map(drop)
+    }
+
+    fn leader_get(&mut self) -> Result<BTreeMap<String, String>, ToolError> {
+        self.run_string_map("leader-get", &["--format=json"])
+    }
+
+    fn leader_set(&mut self, data: &BTreeMap<String, String>) -> Result<(), ToolError> {
+        // `leader-set` has no `--file`: key=value arguments (`keyvalues.Parse`, split at the
+        // first `=`), after `--` so a key cannot be read as a flag.
+        let pairs: Vec<String> = data.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let mut args = vec!["--"];
+        args.extend(pairs.iter().map(String::as_str));
+        self.run("leader-set", &args).map(drop)
+    }
+
+    fn state_get(&mut self) -> Result<BTreeMap<String, String>, ToolError> {
+        self.run_string_map("state-get", &["--format=json"])
+    }
+
+    fn state_set(&mut self, data: &BTreeMap<String, String>) -> Result<(), ToolError> {
+        self.run_with_stdin("state-set", &["--file", "-"], Some(&settings_yaml(data)))
+            .map(drop)
+    }
+
+    fn state_delete(&mut self, key: &str) -> Result<(), ToolError> {
+        self.run("state-delete", &["--", key]).map(drop)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn settings_yaml_quotes_every_key_and_value() {
+        assert_eq!(settings_yaml(&BTreeMap::new()), "{}\n");
+        assert_eq!(
+            settings_yaml(&map(&[
+                ("database", "app"),
+                ("port", "5432"),
+                ("on", "yes"),
+                ("gone", ""),
+                ("requested-secrets", "[\"username\", \"password\"]"),
+                ("multi", "a\nb\tc \\ \u{85}\u{2028}\u{7f}é"),
+            ])),
+            "\"database\": \"app\"\n\
+             \"gone\": \"\"\n\
+             \"multi\": \"a\\u000ab\\u0009c \\\\ \\u0085\\u2028\\u007fé\"\n\
+             \"on\": \"yes\"\n\
+             \"port\": \"5432\"\n\
+             \"requested-secrets\": \"[\\\"username\\\", \\\"password\\\"]\"\n"
+        );
+        let long = "k".repeat(1200);
+        let yaml = settings_yaml(&map(&[(&long, "v")]));
+        assert_eq!(yaml, format!("? \"{long}\"\n: \"v\"\n"));
+    }
+
+    #[test]
+    fn status_get_output_is_read_for_the_unit_and_the_application() {
+        // The shapes of `jujuc/status-get.go` (`toDetails`, `ApplicationStatus`).
+        let unit = json!({"message": "ready", "status": "active", "status-data": {}});
+        assert_eq!(
+            parse_status(&unit, StatusTarget::Unit).unwrap(),
+            StatusInfo {
+                status: "active".into(),
+                message: "ready".into()
+            }
+        );
+        let app = json!({"application-status": {
+            "message": "1 of 2 ready", "status": "waiting", "status-data": {},
+            "units": {"app/0": {"message": "", "status": "active", "status-data": {}}}
+        }});
+        assert_eq!(
+            parse_status(&app, StatusTarget::Application).unwrap(),
+            StatusInfo {
+                status: "waiting".into(),
+                message: "1 of 2 ready".into()
+            }
+        );
+        assert_eq!(
+            parse_status(&json!("unknown"), StatusTarget::Application)
+                .unwrap()
+                .status,
+            "unknown"
+        );
+        assert!(
+            parse_status(&unit, StatusTarget::Application)
+                .unwrap_err()
+                .contains("application-status")
+        );
+        assert!(parse_status(&json!({"status": 1}), StatusTarget::Unit).is_err());
+        assert!(
+            parse_status(
+                &json!({"status": "active", "message": 2}),
+                StatusTarget::Unit
+            )
+            .is_err()
+        );
+    }
+
+    #[cfg(feature = "testing")]
+    proptest::proptest! {
+        /// What `settings_yaml` writes, a YAML parser reads back as the same map of strings.
+        #[test]
+        fn settings_yaml_round_trips(
+            data in proptest::collection::btree_map("\\PC{0,12}|[ -~]{0,8}", "\\PC{0,40}|\\p{Cc}{0,4}|[\u{80}-\u{3000}]{0,6}", 0..6)
+        ) {
+            let yaml = settings_yaml(&data);
+            let back: BTreeMap<String, String> = serde_saphyr::from_str(&yaml)
+                .map_err(|e| proptest::test_runner::TestCaseError::fail(format!("{e}: {yaml}")))?;
+            proptest::prop_assert_eq!(back, data);
         }
     }
 }
