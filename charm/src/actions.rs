@@ -68,3 +68,12 @@ impl CompressionKind {
         }
     }
 }
+
+/// Show the database this unit uses: name, endpoints, user (the password only as `set`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectionInfo {}
+
+impl ops::Action for ConnectionInfo {
+    const NAME: &'static str = "connection-info";
+}

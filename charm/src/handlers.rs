@@ -34,7 +34,7 @@ pub fn on_install(event: &mut HookEvent) -> HandlerResult {
 
 pub fn on_start(event: &mut HookEvent) -> HandlerResult {
     event.set_workload_version(env!("CARGO_PKG_VERSION"))?;
-    event.set_status(StatusName::Active, "ready")?;
+    event.set_status(StatusName::Active, crate::database::READY)?;
     Ok(())
 }
 

@@ -2,10 +2,13 @@
 //! written with the Rust runtime (`ops`).
 //!
 //! On `install` it creates a small demo data set; the `snapshot` action archives that data into a
-//! compressed tarball chosen by the action's params.
+//! compressed tarball chosen by the action's params. It can also use a PostgreSQL database
+//! related on its `database` endpoint ([`database`]), whose connection the `connection-info`
+//! action shows.
 
 pub mod actions;
 pub mod config;
+pub mod database;
 mod handlers;
 pub mod snapshot;
 
@@ -18,4 +21,8 @@ pub fn charm() -> ops::Charm {
         .on(ops::Hook::Install, handlers::on_install)
         .on(ops::Hook::Start, handlers::on_start)
         .action(handlers::on_snapshot)
+        .on_relation::<database::Database>(ops::RelationKind::Created, database::on_created)
+        .on_relation::<database::Database>(ops::RelationKind::Changed, database::on_changed)
+        .on_relation::<database::Database>(ops::RelationKind::Broken, database::on_broken)
+        .action(database::on_connection_info)
 }

@@ -226,7 +226,7 @@ fn unknown_hooks_are_a_clean_no_op_and_unknown_actions_fail() {
     assert_eq!(
         calls,
         [
-            "action-fail -- action \"restore\" is not implemented by this charm (it handles: snapshot)"
+            "action-fail -- action \"restore\" is not implemented by this charm (it handles: connection-info, snapshot)"
         ]
     );
 }

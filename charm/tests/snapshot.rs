@@ -513,7 +513,7 @@ fn the_harness_refuses_what_juju_would() {
     let err = ctx.run(Event::action("restore"), unit.state()).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "inconsistent test: the following problems were found:\n  - action \"restore\" is not declared in charmcraft.yaml (declared: snapshot)"
+        "inconsistent test: the following problems were found:\n  - action \"restore\" is not declared in charmcraft.yaml (declared: connection-info, snapshot)"
     );
     let err = ctx
         .run(
