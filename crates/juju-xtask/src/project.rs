@@ -252,7 +252,10 @@ mod tests {
         assert_eq!(project.charm.bin, "snapshot-demo");
         let tests = project.tests.as_ref().unwrap();
         assert_eq!(tests.package, "tests");
-        assert_eq!(tests.test_args(), ["--test", "integration"]);
+        assert_eq!(
+            tests.test_args(),
+            ["--test", "database", "--test", "integration"]
+        );
         assert_eq!(tests.unrun_files().unwrap(), Vec::<String>::new());
     }
 }
