@@ -657,6 +657,11 @@ impl Charm {
         self.hooks.keys().map(String::as_str).collect()
     }
 
+    /// Whether any endpoint is declared in Rust ([`Charm::endpoint`], [`Charm::on_relation`]).
+    pub(crate) fn declares_endpoints(&self) -> bool {
+        !self.endpoints.is_empty()
+    }
+
     /// The hooks registered by name with [`Charm::on`] that Juju would never run, sorted: a
     /// name that is none of Juju's hooks ([`STANDARD_HOOKS`]), nor
     /// `<endpoint>-relation-<kind>` for a declared endpoint (or the implicit `juju-info`), nor

@@ -166,6 +166,9 @@ use crate::params;
 use crate::relation::{RelationEnv, RelationKind};
 use crate::schema::ActionSpec;
 
+/// The sections of `charmcraft.yaml` that declare endpoints, one per [`Role`](crate::Role).
+const ENDPOINT_SECTIONS: [&str; 3] = ["requires", "provides", "peers"];
+
 /// A `charmcraft.yaml` larger than this is refused before parsing.
 const MAX_YAML_BYTES: usize = 4 * 1024 * 1024;
 
@@ -180,6 +183,8 @@ pub struct Context {
     options: Map<String, Value>,
     /// `requires:`, `provides:` and `peers:`, with the implicit `juju-info`.
     endpoints: BTreeMap<String, EndpointSpec>,
+    /// The same three sections as written in the file, to compare with the Rust endpoints.
+    endpoint_sections: Map<String, Value>,
     next_id: u64,
     /// Holds the charm directories of runs that named none; created on first use.
     scratch: Option<tempfile::TempDir>,
@@ -269,12 +274,17 @@ impl Context {
             Some(_) => return Err(err("`config.options` must be a mapping".into())),
         };
         let endpoints = relation::endpoints_from_yaml(&root).map_err(err)?;
+        let endpoint_sections = ENDPOINT_SECTIONS
+            .iter()
+            .filter_map(|&section| Some((section.to_owned(), root.get(section)?.clone())))
+            .collect();
         Ok(Context {
             charm,
             charm_name,
             specs,
             options,
             endpoints,
+            endpoint_sections,
             next_id: 0,
             scratch: None,
             next_dir: 0,
@@ -284,6 +294,7 @@ impl Context {
 
     /// Runs `event` against `state`.
     pub fn run(&mut self, event: Event, state: State) -> Result<Output, RunError> {
+        self.check_charm()?;
         match &event {
             Event::Action { name, params, id } => {
                 let (name, raw, id) = (name.clone(), params.clone(), id.clone());
@@ -299,6 +310,55 @@ impl Context {
             .unit_name
             .clone()
             .unwrap_or_else(|| format!("{}/0", self.charm_name))
+    }
+
+    /// Refuses a charm that handles a hook Juju would never send it (judged by the endpoints
+    /// `charmcraft.yaml` declares), and, when the charm declares its endpoints in Rust, a
+    /// `charmcraft.yaml` whose endpoints differ from them (`cargo xtask sync` writes them).
+    fn check_charm(&self) -> Result<(), RunError> {
+        let mut problems: Vec<String> = self
+            .charm
+            .hook_problems()
+            .into_iter()
+            .filter(|hook| {
+                !RelationKind::parse_hook(hook)
+                    .is_some_and(|(endpoint, _)| self.endpoints.contains_key(endpoint))
+            })
+            .map(|hook| {
+                let declared: Vec<&str> = self.endpoints.keys().map(String::as_str).collect();
+                format!(
+                    "the charm handles {hook:?}, a hook Juju never sends it (endpoints in charmcraft.yaml: {})",
+                    declared.join(", ")
+                )
+            })
+            .collect();
+        if problems.is_empty() && self.charm.declares_endpoints() {
+            match self.charm.schema_json() {
+                Err(e) => problems.push(format!(
+                    "the charm cannot be synced to charmcraft.yaml: {e}"
+                )),
+                Ok(schema) => {
+                    let empty = Value::Object(Map::new());
+                    for section in ENDPOINT_SECTIONS {
+                        let rust = schema.get(section).unwrap_or(&empty);
+                        let yaml = match self.endpoint_sections.get(section) {
+                            None | Some(Value::Null) => &empty,
+                            Some(yaml) => yaml,
+                        };
+                        if rust != yaml {
+                            problems.push(format!(
+                                "charmcraft.yaml's `{section}:` differs from the endpoints the charm declares in Rust: run `cargo xtask sync`"
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(RunError::Inconsistent { problems })
+        }
     }
 
     /// Refuses a state and event Juju could not produce (see the `consistency` module).

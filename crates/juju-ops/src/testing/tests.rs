@@ -96,10 +96,15 @@ fn env_of(event: Event, state: State) -> UnitEnv {
 fn problems(event: Event, state: State) -> Vec<String> {
     let ran = Arc::new(Mutex::new(false));
     let sink = Arc::clone(&ran);
-    let charm = Charm::new().on(event.name(), move |_| {
-        *sink.lock().unwrap() = true;
-        Ok(())
-    });
+    // An action event's handler would be an action; registered as a hook it would be a hook
+    // Juju never sends (its own inconsistency).
+    let charm = match &event {
+        Event::Action { .. } => Charm::new(),
+        _ => Charm::new().on(event.name(), move |_| {
+            *sink.lock().unwrap() = true;
+            Ok(())
+        }),
+    };
     match context(charm).run(event, state) {
         Err(RunError::Inconsistent { problems }) => {
             assert!(
@@ -1137,6 +1142,40 @@ fn every_problem_is_reported_at_once_and_actions_are_checked_too() {
     assert!(err.to_string().starts_with(
         "inconsistent test: the following problems were found:\n  - relation db:1: the endpoint"
     ));
+}
+
+#[test]
+fn a_hook_juju_never_sends_and_stale_endpoints_are_refused() {
+    struct Db;
+    impl crate::Endpoint for Db {
+        const NAME: &'static str = "db";
+        const INTERFACE: &'static str = "pgsql";
+        const ROLE: crate::Role = crate::Role::Requires;
+    }
+    let misspelt = Charm::new().on("databse-relation-changed", |_| Ok(()));
+    let err = context(misspelt)
+        .run(Event::install(), State::default())
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("the charm handles \"databse-relation-changed\", a hook Juju never sends it"),
+        "{err}"
+    );
+    // Declared in Rust with another interface than charmcraft.yaml's.
+    let stale = Charm::new().on_relation::<Db>(RelationKind::Changed, |_| Ok(()));
+    let mut ctx =
+        Context::from_yaml_str(stale, "name: x\nrequires:\n  db: {interface: mysql}\n").unwrap();
+    let err = ctx.run(Event::install(), State::default()).unwrap_err();
+    assert!(
+        err.to_string().contains(
+            "charmcraft.yaml's `requires:` differs from the endpoints the charm declares in Rust: run `cargo xtask sync`"
+        ),
+        "{err}"
+    );
+    let synced = Charm::new().on_relation::<Db>(RelationKind::Changed, |_| Ok(()));
+    let mut ctx =
+        Context::from_yaml_str(synced, "name: x\nrequires:\n  db: {interface: pgsql}\n").unwrap();
+    ctx.run(Event::install(), State::default()).unwrap();
 }
 
 #[test]
