@@ -10,9 +10,27 @@
 //! message arguments take `impl AsRef<str>`, so `event.fail(format!(…))` needs no `&`. See
 //! [`Charm`] for an example.
 //!
-//! Modules: [`params`] (Juju's param validation and defaults), [`results`] (result keys),
-//! [`schema`] (the `charmcraft.yaml` schemas generated from Rust types), [`tools`] (the
-//! [`HookTools`] trait and the real hook tools) and, with the `testing` feature, [`testing`].
+//! **Relations.** Each endpoint is a type implementing [`Endpoint`] (name, interface, role,
+//! limit, optional), so a misspelt endpoint does not compile. [`Charm::on_relation`] registers a
+//! handler for `<endpoint>-relation-<kind>` taking a [`RelationEvent`]; [`Charm::endpoint`]
+//! declares an endpoint without a handler. Both put the endpoint into [`Charm::schema_json`]
+//! (`requires`, `provides`, `peers`), which also lists every handled hook and refuses hook
+//! names Juju never runs ([`Charm::hook_problems`]). [`Unit::relations`] lists an endpoint's
+//! relations and [`Unit::relation_data`] reads and writes their databags as typed
+//! [`Databag`]s, under Juju's rules (only the leader writes, and outside peer relations reads,
+//! its application's bag; remote bags are read only), checked before any hook tool is called.
+//!
+//! **Databags.** A [`Databag`] is a serde struct whose fields are a bag's keys, JSON-encoded one
+//! by one as ops' `Relation.save` does ([`Encoding::Json`]), or raw strings as the
+//! data-platform libraries write them ([`Encoding::Plain`]); see [`databag`]. The same types
+//! hold the leader settings ([`Unit::leader_data`], [`Unit::set_leader_data`]) and the charm
+//! state kept between events ([`Unit::state`], [`Unit::set_state`]). [`Unit::status`] and
+//! [`Unit::app_status`] read the statuses back.
+//!
+//! Modules: [`databag`] (typed databags and their encodings), [`params`] (Juju's param
+//! validation and defaults), [`results`] (result keys), [`schema`] (the `charmcraft.yaml`
+//! schemas generated from Rust types), [`tools`] (the [`HookTools`] trait and the real hook
+//! tools) and, with the `testing` feature, [`testing`].
 
 mod charm;
 pub mod databag;

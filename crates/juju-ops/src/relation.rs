@@ -358,13 +358,13 @@ impl<'a> Unit<'a> {
     }
 
     /// The databags of `relation`, read and written under Juju's access rules.
-    pub fn relation_data<'u, E: Endpoint>(
-        &'u mut self,
-        relation: &'u Relation<E>,
-    ) -> RelationData<'u, 'a, E> {
+    pub fn relation_data<E: Endpoint>(
+        &mut self,
+        relation: &Relation<E>,
+    ) -> RelationData<'_, 'a, E> {
         RelationData {
             unit: self,
-            relation,
+            relation: relation.clone(),
         }
     }
 
@@ -380,13 +380,13 @@ impl<'a> Unit<'a> {
 /// only. Values are [`Databag`] types, in their [`Encoding`](crate::Encoding).
 pub struct RelationData<'u, 'a, E: Endpoint> {
     unit: &'u mut Unit<'a>,
-    relation: &'u Relation<E>,
+    relation: Relation<E>,
 }
 
 impl<E: Endpoint> RelationData<'_, '_, E> {
     /// The relation these bags belong to.
     pub fn relation(&self) -> &Relation<E> {
-        self.relation
+        &self.relation
     }
 
     /// This application's bag. A unit that is not the leader may read it only on a peer
@@ -564,7 +564,7 @@ impl<'a, E: Endpoint> RelationEvent<'a, E> {
     pub fn data(&mut self) -> RelationData<'_, 'a, E> {
         RelationData {
             unit: &mut self.unit,
-            relation: &self.relation,
+            relation: self.relation.clone(),
         }
     }
 
