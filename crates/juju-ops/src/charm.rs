@@ -158,10 +158,10 @@ pub const STANDARD_HOOKS: [&str; 18] = [
 ];
 
 /// The storage hooks, `<storage>-<kind>`.
-const STORAGE_HOOK_KINDS: [&str; 2] = ["storage-attached", "storage-detaching"];
+pub const STORAGE_HOOK_KINDS: [&str; 2] = ["storage-attached", "storage-detaching"];
 
 /// The workload hooks, `<container>-<kind>`.
-const WORKLOAD_HOOK_KINDS: [&str; 4] = [
+pub const WORKLOAD_HOOK_KINDS: [&str; 4] = [
     "pebble-ready",
     "pebble-custom-notice",
     "pebble-check-failed",

@@ -46,7 +46,7 @@ pub mod tools;
 
 pub use charm::{
     Action, Charm, Dispatch, DispatchPathError, EventKind, HandlerResult, Hook, Outcome,
-    STANDARD_HOOKS,
+    STANDARD_HOOKS, STORAGE_HOOK_KINDS, WORKLOAD_HOOK_KINDS,
 };
 pub use databag::{Databag, DatabagError, DatabagErrorKind, Encoding};
 pub use event::{ActionEvent, ConfigError, DataError, HookEvent, ResultsError, Unit, UnitEnv};

@@ -11,17 +11,6 @@ use serde_json::{Map, Value};
 use super::ENDPOINT_SECTIONS;
 use super::splice::{SyncError, UndeclaredHook};
 
-/// The hooks Juju runs for a storage: `<storage>-storage-<suffix>`.
-const STORAGE_HOOKS: [&str; 2] = ["-storage-attached", "-storage-detaching"];
-
-/// The hooks Juju runs for a workload container: `<container>-pebble-<suffix>`.
-const CONTAINER_HOOKS: [&str; 4] = [
-    "-pebble-ready",
-    "-pebble-custom-notice",
-    "-pebble-check-failed",
-    "-pebble-check-recovered",
-];
-
 /// The keys of a Juju config option (`juju/charm` `config.go`): no bounds, patterns or enums.
 const CONFIG_OPTION_KEYS: [&str; 3] = ["type", "default", "description"];
 
@@ -136,14 +125,14 @@ pub fn check_hooks(schema: &Value, charmcraft: &Map<String, Value>) -> Result<()
     for hook in hooks {
         let hook = hook.as_str().ok_or_else(bad)?;
         let owner = [
-            ("storage", &STORAGE_HOOKS[..]),
-            ("containers", &CONTAINER_HOOKS[..]),
+            ("storage", &ops::STORAGE_HOOK_KINDS[..]),
+            ("containers", &ops::WORKLOAD_HOOK_KINDS[..]),
         ]
         .into_iter()
-        .find_map(|(section, suffixes)| {
-            suffixes
+        .find_map(|(section, kinds)| {
+            kinds
                 .iter()
-                .find_map(|suffix| hook.strip_suffix(suffix))
+                .find_map(|kind| hook.strip_suffix(kind)?.strip_suffix('-'))
                 .filter(|name| !name.is_empty())
                 .map(|name| (section, name))
         });
