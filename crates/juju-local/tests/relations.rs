@@ -1108,3 +1108,177 @@ fn file_arguments_are_read_by_the_tool() {
         )
     );
 }
+
+/// `refresh` keeps the relations: every unit runs `upgrade-charm` and `config-changed`; a peer
+/// relation the new charm adds is created and joined; a charm that drops an endpoint in use is
+/// refused.
+#[test]
+fn refresh_keeps_the_relations_and_adds_new_peer_relations() {
+    let juju = Juju::new();
+    juju.deploy("server", "server", 2);
+    juju.deploy("client", "client", 1);
+    juju.ok(&["integrate", "server:db", "client"]);
+    juju.take_log();
+    let upgraded = juju.home.path().join("server2.charm");
+    charm(
+        &upgraded,
+        &format!("{SERVER}  extra: {{interface: extra}}\n"),
+        &juju.out,
+    );
+    juju.ok(&["refresh", "server", "--path", upgraded.to_str().unwrap()]);
+    let log = juju.take_log();
+    let extra = |u: &str, hook: &str, remote: &str| rel(u, hook, remote, "server", "?", "extra:2");
+    assert_eq!(
+        of(&log, "server/0"),
+        vec![
+            "server/0 upgrade-charm".to_owned(),
+            "server/0 config-changed".to_owned(),
+            extra("server/0", "extra-relation-created", ""),
+            extra("server/0", "extra-relation-joined", "server/1"),
+            extra("server/0", "extra-relation-changed", "server/1"),
+        ]
+    );
+    assert_eq!(of(&log, "server/1").len(), 5, "{log:?}");
+    assert!(of(&log, "client/0").is_empty(), "{log:?}");
+    let relations = &juju.status()["applications"]["server"]["relations"];
+    assert_eq!(relations["db"][0]["related-application"], "client");
+    assert_eq!(relations["extra"][0]["related-application"], "server");
+
+    let dropped = juju.home.path().join("server3.charm");
+    charm(
+        &dropped,
+        &SERVER.replace("  db: {interface: mysql}\n", ""),
+        &juju.out,
+    );
+    assert_eq!(
+        juju.fails(&["refresh", "server", "--path", dropped.to_str().unwrap()]),
+        (
+            1,
+            "ERROR cannot upgrade application \"server\" to charm \"local:server-2\": would break relation \"client:database server:db\"\n".into()
+        )
+    );
+}
+
+fn sh_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+/// The relation tools against the cases of Juju's `jujuc` tests (`vectors/relation-tools.yaml`,
+/// which describes the model they run in): the hook vectors run, in order, in u/0's
+/// `peer1-relation-changed` for u/2; the exec vectors in one `juju exec` on u/0.
+#[test]
+fn relation_tools_match_juju_tests() {
+    let juju = Juju::new();
+    let charm_path = juju.home.path().join("u.charm");
+    charm(
+        &charm_path,
+        "name: u\nsummary: s\ndescription: d\npeers:\n  peer0: {interface: p0}\n  peer1: {interface: p1}\n",
+        &juju.out,
+    );
+    juju.ok(&["deploy", charm_path.to_str().unwrap(), "u", "-n", "3"]);
+    let text = fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/relation-tools.yaml"),
+    )
+    .unwrap();
+    let file: Value = serde_saphyr::from_str(&text).unwrap();
+    let vectors = file["vectors"].as_array().unwrap().clone();
+    let o = juju.out.display().to_string();
+    let field = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
+    let mut scripts = (String::new(), String::new());
+    for (i, v) in vectors.iter().enumerate() {
+        let args: Vec<String> = v["args"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| sh_quote(a.as_str().unwrap()))
+            .collect();
+        let input = match field(v, "stdin") {
+            Some(s) => format!("printf '%s' {} | ", sh_quote(&s)),
+            None => String::new(),
+        };
+        let redirect = if input.is_empty() { " </dev/null" } else { "" };
+        let setup = match field(v, "file") {
+            Some(content) => format!("printf '%s' {} > spam; ", sh_quote(&content)),
+            None => String::new(),
+        };
+        let piece = format!(
+            "( cd \"$CHARM_DIR\" && {setup}{input}{} {}{redirect} ) >{o}/v{i}.out 2>{o}/v{i}.err; echo $? >{o}/v{i}.rc\n( cd \"$CHARM_DIR\" && {} ) >{o}/v{i}.then 2>&1\nrm -f \"$CHARM_DIR/spam\"\n",
+            field(v, "tool").unwrap(),
+            args.join(" "),
+            field(v, "then").unwrap_or_else(|| ":".into()),
+        );
+        if field(v, "context").as_deref() == Some("hook") {
+            scripts.0.push_str(&piece);
+        } else {
+            scripts.1.push_str(&piece);
+        }
+    }
+    // The databags the Go tests' fake context holds.
+    let setups = [
+        (
+            "u/0",
+            "printf 'private-address: \"foo: bar\\\\n\"\\negress-subnets: \"\"\\ningress-address: \"\"\\n' | relation-set -r 0 --file -",
+        ),
+        (
+            "u/1",
+            "relation-set -r 1 egress-subnets= ingress-address= private-address= value=12345",
+        ),
+    ];
+    for (unit, command) in setups {
+        let (_, err, rc) = juju.exec(unit, command);
+        assert_eq!(rc, 0, "{err}");
+    }
+    fs::write(juju.out.join("vectors.sh"), &scripts.0).unwrap();
+    juju.hook_script(
+        "case $H in peer1-relation-changed)
+if [ \"$JUJU_UNIT_NAME\" = u/0 ] && [ \"$JUJU_REMOTE_UNIT\" = u/2 ] && [ -f \"$OUT/vectors.sh\" ]; then
+  . \"$OUT/vectors.sh\"; rm -f \"$OUT/vectors.sh\"
+fi ;;
+esac
+",
+    );
+    // u/2's databag changes last: u/0 runs peer1-relation-changed for it, and the hook vectors.
+    let (_, err, rc) = juju.exec(
+        "u/2",
+        "printf 'pew: \"pew\\\\npew\\\\n\"\\negress-subnets: \"\"\\ningress-address: \"\"\\nprivate-address: \"\"\\n' | relation-set -r 1 --file -",
+    );
+    assert_eq!(rc, 0, "{err}");
+    assert!(
+        !juju.out.join("vectors.sh").exists(),
+        "the hook vectors did not run"
+    );
+    fs::write(juju.out.join("exec.sh"), &scripts.1).unwrap();
+    let (_, err, rc) = juju.exec("u/0", &format!(". {o}/exec.sh"));
+    assert_eq!(rc, 0, "{err}");
+
+    let read = |name: String| fs::read_to_string(juju.out.join(name)).unwrap_or_default();
+    let mut failures = Vec::new();
+    for (i, v) in vectors.iter().enumerate() {
+        let got = (
+            read(format!("v{i}.rc")).trim().parse::<i64>().unwrap_or(-1),
+            read(format!("v{i}.out")),
+            read(format!("v{i}.err")),
+        );
+        let want = (
+            v.get("code").and_then(Value::as_i64).unwrap_or(0),
+            field(v, "stdout").unwrap_or_default(),
+            field(v, "stderr").unwrap_or_default(),
+        );
+        if got != want {
+            failures.push(format!(
+                "{}: got {got:?}, want {want:?}",
+                field(v, "source").unwrap()
+            ));
+        }
+        if let Some(then) = field(v, "then_stdout") {
+            let seen = read(format!("v{i}.then"));
+            if seen != then {
+                failures.push(format!(
+                    "{} (then): got {seen:?}, want {then:?}",
+                    field(v, "source").unwrap()
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -336,10 +336,14 @@ fn yaml_settings(text: &str) -> Result<std::collections::BTreeMap<String, String
     // Only the first document counts, as yaml.v2's Unmarshal reads only the first.
     let value: Value = match serde_saphyr::from_str(text) {
         Ok(v) => v,
-        Err(_) => match serde_saphyr::from_multiple::<Value>(text) {
+        Err(e) => match serde_saphyr::from_multiple::<Value>(text) {
             Ok(mut docs) if !docs.is_empty() => docs.remove(0),
             Ok(_) => return Ok(out),
-            Err(e) => return Err(format!("yaml: {e}")),
+            // yaml.v2 reads the first node and stops: what follows a flow mapping is not read.
+            Err(_) => match first_flow_node(text) {
+                Some(first) if first.len() < text.len() => return yaml_settings(first),
+                _ => return Err(format!("yaml: {e}")),
+            },
         },
     };
     let tag = |v: &Value| match v {
@@ -400,6 +404,44 @@ fn yaml_settings(text: &str) -> Result<std::collections::BTreeMap<String, String
     }
 }
 
+/// The text up to the end of a leading flow mapping or sequence (quotes and comments skipped),
+/// if the text starts with one.
+fn first_flow_node(text: &str) -> Option<&str> {
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    let mut comment = false;
+    let mut started = false;
+    for (i, c) in text.char_indices() {
+        if comment {
+            comment = c != '\n';
+            continue;
+        }
+        if let Some(q) = quote {
+            if c == q {
+                quote = None;
+            }
+            continue;
+        }
+        match c {
+            '#' => comment = true,
+            '\'' | '"' if started => quote = Some(c),
+            '{' | '[' => {
+                started = true;
+                depth += 1;
+            }
+            '}' | ']' if started => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return Some(&text[..=i]);
+                }
+            }
+            c if !started && !c.is_whitespace() => return None,
+            _ => {}
+        }
+    }
+    None
+}
+
 /// `key=value` pairs as juju/utils `keyvalues.Parse` reads them.
 fn key_values(args: &[String]) -> Result<Vec<(String, String)>, Fail> {
     let mut out: Vec<(String, String)> = Vec::new();
@@ -436,6 +478,7 @@ mod tests {
         assert!(ok("").is_empty());
         assert!(ok("{}").is_empty());
         assert_eq!(ok("{a: b}\n---\n{c: d}").len(), 1);
+        assert_eq!(ok("{a: b}\n{c: d}").len(), 1);
         assert_eq!(ok("{foo: 'bar baz'}")["foo"], "bar baz");
         assert_eq!(
             ok("{foo: foo=bar, base64: YmFzZTY0IGV4YW1wbGU=}")["base64"],
