@@ -541,9 +541,15 @@ fn tools_in_exec_write_through_and_the_other_side_runs_changed() {
     assert_eq!(out, "");
     assert!(juju.take_log().is_empty());
 
-    // leader-set reaches the other units as leader-settings-changed.
+    // leader-set reaches the other units as leader-settings-changed; it writes at once, so a
+    // process that then fails keeps it.
     juju.exec("server/0", "leader-set k=v");
     assert_eq!(juju.take_log(), vec!["server/1 leader-settings-changed"]);
+    let (_, _, rc) = juju.exec("server/0", "leader-set k=w; exit 1");
+    assert_eq!(rc, 1);
+    assert_eq!(juju.take_log(), vec!["server/1 leader-settings-changed"]);
+    let (out, _, _) = juju.exec("server/1", "leader-get k");
+    assert_eq!(out, "w\n");
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! Running hooks on a unit for the commands (`deploy`, `refresh`, `config`, the relation and
 //! unit commands, `destroy-model`) and saving what a hook, action or exec changed on the unit
-//! and its application: statuses at once, and charm state, leader settings and relation data
-//! only when the process succeeded (Juju's `Flush`, one `CommitHookChanges`).
+//! and its application: statuses and leader settings at once (whatever the outcome, as Juju's
+//! `leader-set` writes immediately), charm state and relation data only when the process
+//! succeeded (Juju's `Flush`, one `CommitHookChanges`).
 
 use std::collections::BTreeMap;
 
@@ -39,9 +40,9 @@ pub fn run_plain_hook(
     run_hook(model, app, info, number, HookInfo::plain(hook))
 }
 
-/// Saves what a hook, action or exec changed on the unit and its application. Charm state,
-/// leader settings and relation databags are committed only on success; a failed hook puts the
-/// unit in error. Returns whether a committed change gives other units hooks to run (a
+/// Saves what a hook, action or exec changed on the unit and its application. Charm state and
+/// relation databags are committed only on success (leader settings whatever the outcome); a
+/// failed hook puts the unit in error. Returns whether a committed change gives other units hooks to run (a
 /// relation databag or the leader settings changed).
 pub fn finish_unit(
     model: &Model,
@@ -91,7 +92,8 @@ pub fn finish_unit(
     } else {
         BTreeMap::new()
     };
-    let leader_settings = success && context.leader_settings_changed;
+    // `leader-set` writes at once in Juju, not at commit: a failed hook keeps what it set.
+    let leader_settings = context.leader_settings_changed;
     // Like the unit's, the application's status is set at once, whatever the outcome.
     if context.app_status_changed || leader_settings || !app_bags.is_empty() {
         model.locked(|| {
