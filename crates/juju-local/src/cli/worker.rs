@@ -210,7 +210,10 @@ fn run_request(model: &Model, id: u64) -> Result<()> {
     let request: TaskRequest = state::read_json(&request_path(model, id))?;
     let (app_name, number) = (request.app.as_str(), request.number);
     let unit_dir = model.unit_dir(app_name, number);
+    // A unit removed since the task was queued: fail the task, and make no lock file for it.
+    model.unit(app_name, number)?;
     let lock = state::lock(&unit_dir.join("unit.lock"))?;
+    model.unit(app_name, number)?;
     let app = model.app(app_name)?;
     let info = charm::read_info(&unit_dir.join("charm"))?;
     let mut task: TaskRecord = state::read_json(&model.task_path(id))?;
