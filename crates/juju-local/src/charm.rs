@@ -20,6 +20,8 @@ pub struct CharmInfo {
     pub actions: Map<String, Value>,
     /// `config.yaml` `options`: name → `{type, default, description}`.
     pub options: Map<String, Value>,
+    /// The relation endpoints `metadata.yaml` declares.
+    pub endpoints: Vec<crate::relation::EndpointMeta>,
 }
 
 /// Whether a zip entry name stays inside the charm directory.
@@ -162,10 +164,12 @@ pub fn read_info(dir: &Path) -> Result<CharmInfo> {
         },
         Some(_) => return Err(run_error("invalid config.yaml: expected a mapping")),
     };
+    let endpoints = crate::relation::endpoints(&metadata)?;
     Ok(CharmInfo {
         name,
         actions,
         options,
+        endpoints,
     })
 }
 

@@ -180,6 +180,11 @@ pub fn yaml(value: &Value) -> String {
             write_yaml_block(value, 0, &mut out);
             out
         }
+        Value::String(s) if literal_allowed(s) => {
+            let mut out = String::new();
+            write_literal(s, 2, &mut out);
+            out
+        }
         scalar => format!("{}\n", yaml_scalar(scalar)),
     }
 }
@@ -228,7 +233,50 @@ fn write_yaml_child(v: &Value, indent: usize, out: &mut String, in_seq: bool) {
         }
         Value::Object(_) => out.push_str(" {}\n"),
         Value::Array(_) => out.push_str(" []\n"),
+        Value::String(s) if literal_allowed(s) => {
+            out.push(' ');
+            write_literal(s, indent, out);
+        }
         scalar => out.push_str(&format!(" {}\n", yaml_scalar(scalar))),
+    }
+}
+
+/// Whether `yaml.v2` writes a string as a literal block (`|`): it holds a line break, and
+/// libyaml's analysis allows a block scalar (no space before a break, no trailing space, no
+/// special characters).
+fn literal_allowed(s: &str) -> bool {
+    s.contains('\n')
+        && !s.contains(" \n")
+        && !s.ends_with(' ')
+        && s.chars().all(|c| c == '\n' || c == '\t' || !c.is_control())
+        && !s.contains('\u{feff}')
+}
+
+/// A literal block scalar as libyaml writes it: `|`, an indentation hint when the text starts
+/// with a space or break, the chomping indicator (`-` without a final break, `+` with more than
+/// one), then the lines at `indent` (empty lines bare).
+fn write_literal(s: &str, indent: usize, out: &mut String) {
+    out.push('|');
+    if s.starts_with([' ', '\n']) {
+        out.push('2');
+    }
+    let body = if !s.ends_with('\n') {
+        out.push('-');
+        s
+    } else if s.len() == 1 || s[..s.len() - 1].ends_with('\n') {
+        out.push('+');
+        &s[..s.len() - 1]
+    } else {
+        &s[..s.len() - 1]
+    };
+    out.push('\n');
+    let pad = " ".repeat(indent);
+    for line in body.split('\n') {
+        if !line.is_empty() {
+            out.push_str(&pad);
+            out.push_str(line);
+        }
+        out.push('\n');
     }
 }
 
@@ -264,7 +312,7 @@ fn yaml_string(s: &str) -> String {
     if plain_chars && matches!(crate::yaml11::resolve_plain(s), Value::String(_)) {
         return s.to_owned();
     }
-    if plain_chars || s.is_empty() {
+    if plain_chars || s.is_empty() || s.chars().any(char::is_control) {
         let mut out = String::new();
         write_json_string(s, &mut out);
         // yaml.v2 does not escape HTML characters.
@@ -305,5 +353,26 @@ mod tests {
             r#"{"a":"\u003c\u0026\u003e","b":5}"#
         );
         assert_eq!(as_float64(json!({"n": 5.0})), json!({"n": 5}));
+    }
+
+    #[test]
+    fn strings_with_breaks_are_literal_blocks_as_yaml_v2_writes_them() {
+        // relation-get_test.go: "pew\npew\n" under a key, and "foo: bar\n".
+        assert_eq!(
+            yaml(&json!({"pew": "pew\npew\n"})),
+            "pew: |\n  pew\n  pew\n"
+        );
+        assert_eq!(
+            yaml(&json!({"private-address": "foo: bar\n"})),
+            "private-address: |\n  foo: bar\n"
+        );
+        assert_eq!(yaml(&json!({"a": "x\ny"})), "a: |-\n  x\n  y\n");
+        assert_eq!(yaml(&json!({"a": "x\n\n"})), "a: |+\n  x\n\n");
+        assert_eq!(
+            yaml(&json!({"a": {"b": "x\ny\n"}})),
+            "a:\n  b: |\n    x\n    y\n"
+        );
+        // A space before a break rules the block out.
+        assert_eq!(yaml(&json!({"a": "x \ny"})), "a: \"x \\ny\"\n");
     }
 }

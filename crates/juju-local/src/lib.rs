@@ -22,6 +22,7 @@ mod gofmt;
 mod gojson;
 pub mod gojsonschema;
 pub mod records;
+mod relation;
 mod resources;
 mod secret_uri;
 mod state;

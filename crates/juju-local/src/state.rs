@@ -8,11 +8,20 @@
 //! $JUJU_LOCAL_HOME/controller.json                       current model
 //! $JUJU_LOCAL_HOME/models/<model>/model.json             name, uuid, next task id
 //! $JUJU_LOCAL_HOME/models/<model>/model.lock             serialises id allocation and app changes
+//! $JUJU_LOCAL_HOME/models/<model>/relations.json         the relations (and the next relation id)
+//! $JUJU_LOCAL_HOME/models/<model>/hooks.lock             held by whoever runs hooks across units
 //! $JUJU_LOCAL_HOME/models/<model>/tasks/<id>.json        actions and exec results
-//! $JUJU_LOCAL_HOME/models/<model>/apps/<app>/app.json    charm, revision, config, leader settings
-//! $JUJU_LOCAL_HOME/models/<model>/apps/<app>/<n>/        one unit: unit.json, unit.lock, log, charm/
+//! $JUJU_LOCAL_HOME/models/<model>/apps/<app>/app.json    charm, revision, config, leader settings,
+//!                                                        the application's relation databags
+//! $JUJU_LOCAL_HOME/models/<model>/apps/<app>/charm/      the unpacked charm new units start from
+//! $JUJU_LOCAL_HOME/models/<model>/apps/<app>/<n>/        one unit: unit.json (with its relation
+//!                                                        databags and view), unit.lock, log, charm/
 //! ```
+//!
+//! Lock order: `hooks.lock`, then a unit's `unit.lock`, then `model.lock`; nobody takes a lock
+//! earlier in that order while holding a later one.
 
+use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
@@ -200,8 +209,40 @@ impl Model {
         })
     }
 
+    /// Holds the hooks lock while `f` runs: whoever runs hooks on several units (a command and
+    /// the hooks that follow from it, or a task's worker settling what its task changed) holds
+    /// it, so hooks across units run in one deterministic order. Taken before any unit lock.
+    pub fn hooks_locked<T>(&self, f: impl FnOnce() -> Result<T>) -> Result<T> {
+        let _lock = lock(&self.dir.join("hooks.lock"))?;
+        f()
+    }
+
+    /// The model's relations (none before the first `integrate` or peer relation).
+    pub fn relations(&self) -> Result<Relations> {
+        let path = self.dir.join("relations.json");
+        if !path.exists() {
+            return Ok(Relations::default());
+        }
+        read_json(&path)
+    }
+
+    /// Saves the relations (the caller holds the model lock).
+    pub fn save_relations(&self, relations: &Relations) -> Result<()> {
+        write_json(&self.dir.join("relations.json"), relations)
+    }
+
     pub fn app_dir(&self, app: &str) -> PathBuf {
         self.dir.join("apps").join(app)
+    }
+
+    /// The application's copy of its charm, which units added later start from; before it was
+    /// kept, the first unit's.
+    pub fn app_charm_dir(&self, app: &AppRecord) -> PathBuf {
+        let kept = self.app_dir(&app.name).join("charm");
+        match app.units.first() {
+            Some(n) if !kept.exists() => self.unit_dir(&app.name, *n).join("charm"),
+            _ => kept,
+        }
     }
 
     pub fn app(&self, app: &str) -> Result<AppRecord> {
@@ -288,6 +329,151 @@ pub struct AppRecord {
     /// derives one from the units until then.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
+    /// The next unit number (numbers are never reused); 0 in records from before it was kept,
+    /// which then read as one more than the highest unit.
+    #[serde(default)]
+    pub next_unit: u32,
+    /// Bumped each time the leader settings change (non-leaders run `leader-settings-changed`
+    /// until they have seen it).
+    #[serde(default)]
+    pub leader_settings_version: u64,
+    /// The application's databag in each of its relations, by relation id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub relation_data: BTreeMap<u32, Databag>,
+    /// Set by `remove-application`: its units are dying, and it goes when the last one has.
+    #[serde(default)]
+    pub dying: bool,
+}
+
+impl AppRecord {
+    /// Allocates `count` new unit numbers, never reusing one.
+    pub fn allocate_units(&mut self, count: u32) -> Vec<u32> {
+        let floor = self.units.iter().max().map_or(0, |n| n + 1);
+        let first = self.next_unit.max(floor);
+        self.next_unit = first + count;
+        (first..first + count).collect()
+    }
+}
+
+/// A relation databag: its settings, and a version bumped each time a hook commits a change to
+/// them (what units compare to know they have a `-changed` hook to run).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Databag {
+    pub data: BTreeMap<String, String>,
+    pub version: u64,
+}
+
+impl Databag {
+    /// Replaces the settings with `data`; whether they changed (then the version went up).
+    pub fn commit(&mut self, data: BTreeMap<String, String>) -> bool {
+        if self.data == data {
+            return false;
+        }
+        self.data = data;
+        self.version += 1;
+        true
+    }
+}
+
+/// A unit in one relation: its own databag while it is in scope (kept after it leaves, as Juju
+/// keeps a departed unit's settings readable), and its view of the relation (Juju's uniter
+/// relation state: the remote members it has joined and the versions of their databags and of
+/// the remote application's it has seen, and the `-changed` owed to a just-joined unit).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct UnitRelation {
+    pub in_scope: bool,
+    /// `-relation-created` has run.
+    pub created: bool,
+    pub bag: Databag,
+    pub members: BTreeMap<String, u64>,
+    pub app_version: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changed_pending: Option<String>,
+}
+
+impl UnitRelation {
+    /// A unit entering scope: its databag seeded as Juju seeds it (`EnterScope`).
+    pub fn entering() -> UnitRelation {
+        let data = [
+            ("egress-subnets", "127.0.0.1/32"),
+            ("ingress-address", "127.0.0.1"),
+            ("private-address", "127.0.0.1"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        UnitRelation {
+            in_scope: true,
+            bag: Databag { data, version: 1 },
+            ..UnitRelation::default()
+        }
+    }
+}
+
+/// The model's relations and the next relation id (allocated per model from 0, as Juju's
+/// `relation` sequence).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Relations {
+    pub next_id: u32,
+    pub relations: Vec<Relation>,
+}
+
+impl Relations {
+    pub fn get(&self, id: u32) -> Option<&Relation> {
+        self.relations.iter().find(|r| r.id == id)
+    }
+
+    /// The relations an application takes part in.
+    pub fn of_app<'a>(&'a self, app: &'a str) -> impl Iterator<Item = &'a Relation> + 'a {
+        self.relations
+            .iter()
+            .filter(move |r| r.endpoints.iter().any(|e| e.app == app))
+    }
+}
+
+/// One relation: its id, Juju's key (requirer first, then provider; `app:ep` for a peer
+/// relation), interface, scope and endpoints.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Relation {
+    pub id: u32,
+    pub key: String,
+    pub interface: String,
+    pub scope: String,
+    pub endpoints: Vec<RelationEndpoint>,
+    /// Set by `remove-relation` (or the removal of one of its applications): its units depart
+    /// and break it, and it goes when none is left in scope.
+    #[serde(default)]
+    pub dying: bool,
+}
+
+/// One end of a relation: the application, its endpoint and role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RelationEndpoint {
+    pub app: String,
+    pub name: String,
+    /// `provider`, `requirer` or `peer`.
+    pub role: String,
+}
+
+impl Relation {
+    pub fn is_peer(&self) -> bool {
+        self.endpoints.len() == 1
+    }
+
+    /// The application's end of the relation.
+    pub fn endpoint_of(&self, app: &str) -> Option<&RelationEndpoint> {
+        self.endpoints.iter().find(|e| e.app == app)
+    }
+
+    /// The other end, seen from `app` (its own end in a peer relation).
+    pub fn other_end(&self, app: &str) -> Option<&RelationEndpoint> {
+        match self.endpoints.as_slice() {
+            [peer] if peer.app == app => Some(peer),
+            [a, b] if a.app == app => Some(b),
+            [a, b] if b.app == app => Some(a),
+            _ => None,
+        }
+    }
 }
 
 /// A status value as `juju status` prints it.
@@ -324,6 +510,31 @@ pub struct UnitRecord {
     /// The last hook the unit ran, timed (not part of Juju's output; for benchmarks).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) last_hook: Option<HookRun>,
+    /// Whether `install` succeeded (a unit whose install failed runs nothing more, as a Juju
+    /// unit in error waits; records from before it was kept read as installed).
+    #[serde(default = "yes")]
+    pub(crate) installed: bool,
+    /// Set by `remove-unit` (or `remove-application`): the unit departs its relations, runs
+    /// `stop` and `remove`, and goes.
+    #[serde(default)]
+    pub(crate) dying: bool,
+    /// The unit became leader and has yet to run `leader-elected`.
+    #[serde(default)]
+    pub(crate) elected_pending: bool,
+    /// The application's leader-settings version this unit last ran a hook for.
+    #[serde(default)]
+    pub(crate) leader_settings_seen: u64,
+    /// The unit in each relation it has entered, by relation id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub(crate) relations: BTreeMap<u32, UnitRelation>,
+    /// The relation whose hook failed, when the unit is in error from one (`juju status` names
+    /// the other end, as Juju's formatter does).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) error_relation: Option<u32>,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// One hook run: which hook, and the charm process's wall time and hook-tool calls.
@@ -338,6 +549,27 @@ impl UnitRecord {
     /// The unit's name, `<app>/<number>`.
     pub fn name(&self) -> String {
         format!("{}/{}", self.app, self.number)
+    }
+
+    /// A new unit, before `install`.
+    pub(crate) fn new(app: &str, number: u32, leader: bool) -> UnitRecord {
+        UnitRecord {
+            app: app.to_owned(),
+            number,
+            workload: Status::new("waiting", "agent initialising"),
+            agent: Status::new("allocating", ""),
+            status_set_by_charm: false,
+            leader,
+            version: String::new(),
+            charm_state: Map::new(),
+            last_hook: None,
+            installed: false,
+            dying: false,
+            elected_pending: false,
+            leader_settings_seen: 0,
+            relations: BTreeMap::new(),
+            error_relation: None,
+        }
     }
 
     /// The last hook the unit ran, with its timing; `None` before the first hook (actions and

@@ -1,7 +1,8 @@
 //! The charm process's environment, built from scratch as Juju's uniter builds it
 //! (`worker/uniter/runner/context`): the charm and context identity, the agent socket, the
-//! unit and model, the action's name and id, a few locale and packaging settings, and `PATH`
-//! with the hook tools first. Nothing is inherited but the agent's own `PATH`.
+//! unit and model, a relation hook's relation, remote unit and application and departing unit,
+//! the action's name and id, a few locale and packaging settings, and `PATH` with the hook tools
+//! first. Nothing is inherited but the agent's own `PATH`.
 
 use std::path::Path;
 
@@ -40,7 +41,7 @@ impl HookEnv<'_> {
         set("JUJU_CHARM_DIR", charm_dir);
         set("JUJU_CONTEXT_ID", self.context_id.to_owned());
         let hook_name = match self.kind {
-            Kind::Hook(name) => name.clone(),
+            Kind::Hook(hook) => hook.name.clone(),
             _ => String::new(),
         };
         set("JUJU_HOOK_NAME", hook_name);
@@ -58,6 +59,23 @@ impl HookEnv<'_> {
         set("JUJU_AVAILABILITY_ZONE", String::new());
         set("JUJU_VERSION", JUJU_VERSION.into());
         set("CLOUD_API_VERSION", String::new());
+        // `HookVars`: the remote unit is exported even when empty (`-relation-created`,
+        // `-relation-broken`, an application-level `-changed`); the departing unit only in
+        // `-relation-departed`.
+        if let Kind::Hook(hook) = self.kind
+            && let Some(relation) = &hook.relation
+        {
+            set("JUJU_RELATION", relation.endpoint.clone());
+            set(
+                "JUJU_RELATION_ID",
+                format!("{}:{}", relation.endpoint, relation.id),
+            );
+            set("JUJU_REMOTE_UNIT", relation.remote_unit.clone());
+            set("JUJU_REMOTE_APP", relation.remote_app.clone());
+            if let Some(departing) = &relation.departing_unit {
+                set("JUJU_DEPARTING_UNIT", departing.clone());
+            }
+        }
         if let Kind::Action { name, id, .. } = self.kind {
             set("JUJU_ACTION_NAME", name.clone());
             set("JUJU_ACTION_UUID", id.to_string());
@@ -70,7 +88,7 @@ impl HookEnv<'_> {
         let agent_path = self.agent_path.as_deref().unwrap_or(DEFAULT_PATH);
         set("PATH", format!("{}:{agent_path}", self.tools_dir.display()));
         match self.kind {
-            Kind::Hook(name) => set("JUJU_DISPATCH_PATH", format!("hooks/{name}")),
+            Kind::Hook(hook) => set("JUJU_DISPATCH_PATH", format!("hooks/{}", hook.name)),
             Kind::Action { name, .. } => set("JUJU_DISPATCH_PATH", format!("actions/{name}")),
             Kind::Exec { .. } => {}
         }
@@ -122,10 +140,11 @@ mod tests {
 
     #[test]
     fn a_hook_has_its_name_and_an_exec_no_dispatch_path() {
-        let env = vars(&Kind::Hook("start".into()), None);
+        let env = vars(&Kind::Hook(crate::agent::HookInfo::plain("start")), None);
         assert_eq!(env["JUJU_HOOK_NAME"], "start");
         assert_eq!(env["JUJU_DISPATCH_PATH"], "hooks/start");
         assert!(!env.contains_key("JUJU_ACTION_NAME"));
+        assert!(!env.contains_key("JUJU_RELATION"));
         assert_eq!(env["PATH"], format!("/u/tools:{DEFAULT_PATH}"));
         let env = vars(
             &Kind::Exec {
@@ -134,5 +153,36 @@ mod tests {
             None,
         );
         assert!(!env.contains_key("JUJU_DISPATCH_PATH"));
+    }
+
+    #[test]
+    fn a_relation_hook_has_its_relation_and_remote_unit_and_only_departed_a_departing_unit() {
+        use super::super::{HookInfo, HookRelation, RelationHookKind};
+        let hook = |kind: RelationHookKind, remote: &str, departing: Option<&str>| {
+            Kind::Hook(HookInfo {
+                name: format!("db-{}", kind.suffix()),
+                relation: Some(HookRelation {
+                    id: 3,
+                    endpoint: "db".into(),
+                    remote_unit: remote.into(),
+                    remote_app: "mysql".into(),
+                    departing_unit: departing.map(str::to_owned),
+                    kind,
+                }),
+            })
+        };
+        let env = vars(&hook(RelationHookKind::Created, "", None), None);
+        assert_eq!(env["JUJU_RELATION"], "db");
+        assert_eq!(env["JUJU_RELATION_ID"], "db:3");
+        assert_eq!(env["JUJU_REMOTE_UNIT"], "");
+        assert_eq!(env["JUJU_REMOTE_APP"], "mysql");
+        assert_eq!(env["JUJU_DISPATCH_PATH"], "hooks/db-relation-created");
+        assert!(!env.contains_key("JUJU_DEPARTING_UNIT"));
+        let env = vars(
+            &hook(RelationHookKind::Departed, "mysql/1", Some("mysql/1")),
+            None,
+        );
+        assert_eq!(env["JUJU_REMOTE_UNIT"], "mysql/1");
+        assert_eq!(env["JUJU_DEPARTING_UNIT"], "mysql/1");
     }
 }

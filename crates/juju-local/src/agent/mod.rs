@@ -11,6 +11,7 @@
 mod env;
 mod server;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -22,12 +23,12 @@ use crate::error::{Result, run_error};
 use crate::state::{self, AppRecord, Model, UnitRecord};
 use env::HookEnv;
 use server::ToolServer;
-pub use server::{ToolRequest, ToolResponse};
+pub use server::{FileArg, ToolRequest, ToolResponse};
 
 /// What runs.
 #[derive(Debug, Clone)]
 pub enum Kind {
-    Hook(String),
+    Hook(HookInfo),
     Action {
         name: String,
         id: u64,
@@ -36,6 +37,79 @@ pub enum Kind {
     Exec {
         command: String,
     },
+}
+
+/// A hook: its name (`install`, `db-relation-changed`, …) and, for a relation hook, the
+/// relation it is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HookInfo {
+    pub name: String,
+    pub relation: Option<HookRelation>,
+}
+
+impl HookInfo {
+    /// A hook that concerns no relation.
+    pub fn plain(name: &str) -> HookInfo {
+        HookInfo {
+            name: name.to_owned(),
+            relation: None,
+        }
+    }
+}
+
+/// A relation hook's relation, remote unit and application, and departing unit (Juju's
+/// `hook.Info`, and the `JUJU_RELATION*`, `JUJU_REMOTE_*` and `JUJU_DEPARTING_UNIT` variables).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HookRelation {
+    pub id: u32,
+    pub endpoint: String,
+    /// Empty for `-relation-created`, `-relation-broken` and an application-level `-changed`.
+    pub remote_unit: String,
+    /// The other application (this unit's own in a peer relation).
+    pub remote_app: String,
+    /// Set in `-relation-departed` only.
+    pub departing_unit: Option<String>,
+    /// What the hook is: `created`, `joined`, `changed`, `departed` or `broken`.
+    pub kind: RelationHookKind,
+}
+
+/// The kinds of relation hook.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RelationHookKind {
+    Created,
+    Joined,
+    Changed,
+    Departed,
+    Broken,
+}
+
+impl RelationHookKind {
+    pub fn suffix(self) -> &'static str {
+        match self {
+            RelationHookKind::Created => "relation-created",
+            RelationHookKind::Joined => "relation-joined",
+            RelationHookKind::Changed => "relation-changed",
+            RelationHookKind::Departed => "relation-departed",
+            RelationHookKind::Broken => "relation-broken",
+        }
+    }
+}
+
+/// A relation the unit is in, as a hook or action sees it through the relation tools: the
+/// members `relation-list` prints, and the unit's own and its application's databags with what
+/// the process has set (committed only when it succeeds).
+#[derive(Debug, Clone)]
+pub struct RelationContext {
+    pub id: u32,
+    pub endpoint: String,
+    pub remote_app: String,
+    pub peer: bool,
+    pub members: Vec<String>,
+    pub unit_data: BTreeMap<String, String>,
+    pub unit_dirty: bool,
+    /// The application's databag (read and written here by the leader only).
+    pub app_data: BTreeMap<String, String>,
+    pub app_dirty: bool,
 }
 
 /// The state a running hook or action reads and changes through the hook tools.
@@ -57,6 +131,11 @@ pub struct Context {
     pub failed: Option<String>,
     /// How many hook-tool calls the process made.
     pub tool_calls: u64,
+    /// The relations the unit is in, by id.
+    pub relations: BTreeMap<u32, RelationContext>,
+    /// The model, where the relation tools read other units' and applications' databags.
+    pub model: Model,
+    pub model_uuid: String,
     log_path: PathBuf,
 }
 
@@ -85,22 +164,20 @@ impl Context {
         let _ = state::append_log(&self.log_path, &line);
     }
 
+    /// The relation of the running hook, if it is a relation hook.
+    pub fn hook_relation(&self) -> Option<&HookRelation> {
+        match &self.kind {
+            Kind::Hook(hook) => hook.relation.as_ref(),
+            _ => None,
+        }
+    }
+
     /// A context for unit tests: unit `app/0`, nothing set, logging to nowhere.
     #[cfg(test)]
     pub fn for_test(kind: Kind) -> Context {
         Context {
             kind,
-            unit: UnitRecord {
-                app: "app".into(),
-                number: 0,
-                workload: state::Status::default(),
-                agent: state::Status::default(),
-                status_set_by_charm: false,
-                leader: true,
-                version: String::new(),
-                charm_state: Map::new(),
-                last_hook: None,
-            },
+            unit: UnitRecord::new("app", 0, true),
             config: Map::new(),
             leader_settings: Map::new(),
             leader_settings_changed: false,
@@ -110,6 +187,12 @@ impl Context {
             log: Vec::new(),
             failed: None,
             tool_calls: 0,
+            relations: BTreeMap::new(),
+            model: Model {
+                name: "m".into(),
+                dir: PathBuf::from("/nonexistent"),
+            },
+            model_uuid: "uuid".into(),
             log_path: PathBuf::from("/dev/null"),
         }
     }
@@ -117,7 +200,7 @@ impl Context {
     /// The hook's or action's name as logs show it (`run-commands` for an exec).
     fn hook_name(&self) -> String {
         match &self.kind {
-            Kind::Hook(name) => name.clone(),
+            Kind::Hook(hook) => hook.name.clone(),
             Kind::Action { name, .. } => name.clone(),
             Kind::Exec { .. } => "run-commands".into(),
         }
@@ -187,9 +270,11 @@ pub fn run(
     let unit_dir = model.unit_dir(&app.name, number);
     let charm_dir = unit_dir.join("charm");
     let model_uuid = model.record()?.uuid;
+    let unit = model.unit(&app.name, number)?;
+    let relations = relation_contexts(model, app, &unit, &kind)?;
     let context = Context {
         kind: kind.clone(),
-        unit: model.unit(&app.name, number)?,
+        unit,
         config: charm.effective_config(&app.config),
         leader_settings: app.leader_settings.clone(),
         leader_settings_changed: false,
@@ -199,6 +284,9 @@ pub fn run(
         log: Vec::new(),
         failed: None,
         tool_calls: 0,
+        relations,
+        model: model.clone(),
+        model_uuid: model_uuid.clone(),
         log_path: unit_dir.join("log"),
     };
     let Some(program) = program(&kind, &charm_dir) else {
@@ -247,6 +335,71 @@ pub fn run(
     })
 }
 
+/// The relations the unit is in scope of, as its process sees them: `relation-list` gives the
+/// members the unit has joined, with the remote unit of a `-joined` hook already in and that of
+/// a `-departed` hook already out, as Juju's hook context has them.
+fn relation_contexts(
+    model: &Model,
+    app: &AppRecord,
+    unit: &UnitRecord,
+    kind: &Kind,
+) -> Result<BTreeMap<u32, RelationContext>> {
+    let mut out = BTreeMap::new();
+    if unit.relations.is_empty() {
+        return Ok(out);
+    }
+    let relations = model.relations()?;
+    let hook_relation = match kind {
+        Kind::Hook(hook) => hook.relation.as_ref(),
+        _ => None,
+    };
+    for (id, mine) in &unit.relations {
+        if !mine.in_scope {
+            continue;
+        }
+        let Some(relation) = relations.get(*id) else {
+            continue;
+        };
+        let (Some(local), Some(other)) = (
+            relation.endpoint_of(&app.name),
+            relation.other_end(&app.name),
+        ) else {
+            continue;
+        };
+        let mut members: Vec<String> = mine.members.keys().cloned().collect();
+        if let Some(hook) = hook_relation.filter(|h| h.id == *id) {
+            match hook.kind {
+                RelationHookKind::Joined if !members.contains(&hook.remote_unit) => {
+                    members.push(hook.remote_unit.clone());
+                }
+                RelationHookKind::Departed => members.retain(|m| *m != hook.remote_unit),
+                _ => {}
+            }
+        }
+        members.sort();
+        let app_data = app
+            .relation_data
+            .get(id)
+            .map(|bag| bag.data.clone())
+            .unwrap_or_default();
+        out.insert(
+            *id,
+            RelationContext {
+                id: *id,
+                endpoint: local.name.clone(),
+                remote_app: other.app.clone(),
+                peer: relation.is_peer(),
+                members,
+                unit_data: mine.bag.data.clone(),
+                unit_dirty: false,
+                app_data,
+                app_dirty: false,
+            },
+        );
+    }
+    Ok(out)
+}
+
 /// The program that handles `kind`: `/bin/sh -c` for an exec, else the charm's `dispatch`, or
 /// the legacy `hooks/<name>` or `actions/<name>` when there is no `dispatch`; `None` when the
 /// charm has no handler.
@@ -255,7 +408,7 @@ fn program(kind: &Kind, charm_dir: &Path) -> Option<(PathBuf, Vec<String>)> {
         Kind::Exec { command } => {
             return Some(("/bin/sh".into(), vec!["-c".into(), command.clone()]));
         }
-        Kind::Hook(name) => charm_dir.join("hooks").join(name),
+        Kind::Hook(hook) => charm_dir.join("hooks").join(&hook.name),
         Kind::Action { name, .. } => charm_dir.join("actions").join(name),
     };
     let dispatch = charm_dir.join("dispatch");

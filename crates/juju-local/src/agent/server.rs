@@ -22,6 +22,18 @@ pub struct ToolRequest {
     pub context_id: String,
     pub tool: String,
     pub args: Vec<String>,
+    /// What the tool read for `--file` (the tools that take one read it in their own process,
+    /// relative to its working directory, or stdin for `-`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<FileArg>,
+}
+
+/// The content of a tool's `--file`, or why it could not be read (reported as Juju reports a
+/// file it cannot open, after the arguments are checked).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FileArg {
+    Content(String),
+    Error(String),
 }
 
 /// The agent's answer: what the tool prints and its exit code, one JSON line.
@@ -132,7 +144,12 @@ fn handle(stream: UnixStream, shared: &Mutex<Context>, context_id: &str) -> std:
         Ok(request) => {
             let mut context = shared.lock().unwrap_or_else(PoisonError::into_inner);
             context.tool_calls += 1;
-            crate::tools::execute(&mut context, &request.tool, &request.args)
+            crate::tools::execute(
+                &mut context,
+                &request.tool,
+                &request.args,
+                request.file.as_ref(),
+            )
         }
         Err(e) => ToolResponse {
             code: 1,
@@ -153,13 +170,19 @@ mod tests {
 
     #[test]
     fn dropping_the_server_removes_its_socket_and_finish_returns_the_context() -> Result<()> {
-        let server = ToolServer::start(Context::for_test(Kind::Hook("start".into())), "c".into())?;
+        let server = ToolServer::start(
+            Context::for_test(Kind::Hook(crate::agent::HookInfo::plain("start"))),
+            "c".into(),
+        )?;
         let socket = server.socket().to_owned();
         assert!(socket.exists());
         drop(server);
         assert!(!socket.exists());
 
-        let server = ToolServer::start(Context::for_test(Kind::Hook("start".into())), "c".into())?;
+        let server = ToolServer::start(
+            Context::for_test(Kind::Hook(crate::agent::HookInfo::plain("start"))),
+            "c".into(),
+        )?;
         let socket = server.socket().to_owned();
         let mut stream = UnixStream::connect(&socket)?;
         stream.write_all(b"{\"context_id\":\"other\",\"tool\":\"is-leader\",\"args\":[]}\n")?;

@@ -6,7 +6,8 @@
 
 use serde_json::{Map, Value, json};
 
-use super::hooks::run_hook;
+use super::hooks::run_plain_hook;
+use super::settle;
 use super::{FORMAT, MODEL, Output, json_or_yaml};
 use crate::args::Args;
 use crate::charm::{self, CharmInfo};
@@ -132,8 +133,7 @@ pub fn config(home: &Home, args: &[String]) -> Result<Output> {
     let model = home.resolve_model(a.get("model"))?;
     let app_name = request.app.as_str();
     let app = model.app(app_name)?;
-    let first = app.units.first().copied().unwrap_or(0);
-    let info = charm::read_info(&model.unit_dir(app_name, first).join("charm"))?;
+    let info = charm::read_info(&model.app_charm_dir(&app))?;
     if request.actions.is_empty() {
         let mut settings = Map::new();
         for (name, option) in &info.options {
@@ -213,11 +213,24 @@ pub fn config(home: &Home, args: &[String]) -> Result<Output> {
         model.save_app(&app)?;
         Ok(app)
     })?;
-    for number in app.units.clone() {
-        let _lock = state::lock(&model.unit_dir(app_name, number).join("unit.lock"))?;
-        run_hook(&model, &app, &info, number, "config-changed")?;
-    }
-    Ok(Output::default())
+    let mut stderr = String::new();
+    model.hooks_locked(|| {
+        for number in app.units.clone() {
+            let _lock = state::lock(&model.unit_dir(app_name, number).join("unit.lock"))?;
+            if !model.unit(app_name, number)?.installed {
+                continue;
+            }
+            if !run_plain_hook(&model, &app, &info, number, "config-changed")? {
+                stderr.push_str(&format!(
+                    "unit {app_name}/{number}: hook failed: \"config-changed\"\n"
+                ));
+            }
+        }
+        let mut skip = settle::failed_units(&stderr);
+        stderr.push_str(&settle::settle(&model, &mut skip)?);
+        Ok(())
+    })?;
+    Ok(Output::err(stderr))
 }
 
 /// `juju config APP KEY`: the value as Go's `fmt.Fprintln` prints it after the API's JSON

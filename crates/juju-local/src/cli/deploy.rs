@@ -2,20 +2,22 @@
 //! staging directory and read before the model changes, then each unit gets its copy of the
 //! charm tree and runs the hooks Juju runs.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
 use serde_json::{Map, Value};
 
-use super::hooks::run_hook;
+use super::hooks::run_plain_hook;
+use super::settle::{self, start_unit};
 use super::{MODEL, Output};
 use crate::args::Args;
 use crate::charm::{self, CharmInfo};
 use crate::error::{Result, run_error, usage};
 use crate::resources::{self, ResourceMeta};
-use crate::state::{self, AppRecord, Home, Model, Status, UnitRecord};
+use crate::state::{self, AppRecord, Home, Model, UnitRecord};
 use crate::sys;
-use crate::{app_settings, gofmt};
+use crate::{app_settings, gofmt, relation};
 
 /// `juju deploy CHARM.charm [APP]`: unpacks a local charm for each unit and runs `install`,
 /// `leader-elected` (or `leader-settings-changed`), `config-changed` and `start`. The charm is
@@ -163,8 +165,9 @@ fn config_pairs(a: &Args) -> Result<Vec<(String, String)>> {
     Ok(pairs)
 }
 
-/// Creates the application and its units from the staged charm, then runs each unit's deploy
-/// hooks; a failing hook stops that unit's sequence and is reported on stderr.
+/// Creates the application, its units and its peer relations from the staged charm, then runs
+/// each unit's deploy hooks ([`start_unit`]) and the peer relation hooks that follow; a failing
+/// hook stops that unit's sequence and is reported on stderr.
 fn deploy_units(model: &Model, info: &CharmInfo, staging: &Path, plan: Plan) -> Result<Output> {
     let Plan {
         app_name,
@@ -178,36 +181,32 @@ fn deploy_units(model: &Model, info: &CharmInfo, staging: &Path, plan: Plan) -> 
         config.insert(k.clone(), info.parse_config_value(k, v)?);
     }
     info.check_secret_values(&config)?;
-    let app = model.locked(|| {
+    model.locked(|| {
         if model.app_dir(&app_name).join("app.json").exists() {
             return Err(run_error(format!(
                 "cannot add application \"{app_name}\": application already exists"
             )));
         }
-        let app = AppRecord {
+        let mut app = AppRecord {
             name: app_name.clone(),
             charm: info.name.clone(),
             revision: 0,
-            units: (0..units).collect(),
+            units: Vec::new(),
             config: config.clone(),
             leader_settings: Map::new(),
             status: None,
+            next_unit: 0,
+            leader_settings_version: 0,
+            relation_data: BTreeMap::new(),
+            dying: false,
         };
-        for number in 0..units {
+        app.units = app.allocate_units(units);
+        sys::copy_tree(staging, &model.app_dir(&app_name).join("charm"))?;
+        for number in app.units.clone() {
             let unit_dir = model.unit_dir(&app_name, number);
             fs::create_dir_all(&unit_dir)?;
             sys::copy_tree(staging, &unit_dir.join("charm"))?;
-            model.save_unit(&UnitRecord {
-                app: app_name.clone(),
-                number,
-                workload: Status::new("waiting", "agent initialising"),
-                agent: Status::new("allocating", ""),
-                status_set_by_charm: false,
-                leader: number == 0,
-                version: String::new(),
-                charm_state: Map::new(),
-                last_hook: None,
-            })?;
+            model.save_unit(&UnitRecord::new(&app_name, number, number == 0))?;
         }
         if trust {
             app_settings::set_trust(&model.app_dir(&app_name), true)?;
@@ -218,38 +217,53 @@ fn deploy_units(model: &Model, info: &CharmInfo, staging: &Path, plan: Plan) -> 
                 run_error(format!("resource {}: {}", gofmt::go_quote(name), e.message))
             })?;
         }
-        model.save_app(&app)?;
-        Ok(app)
+        // Peer relations exist from deploy (`addPeerRelationsOps`).
+        add_peer_relations(model, &app_name, info)?;
+        model.save_app(&app)
     })?;
     let mut stderr = format!(
         "Located local charm \"{}\", revision 0\nDeploying \"{app_name}\" from local charm \"{}\", revision 0\n",
         info.name, info.name
     );
-    for number in 0..units {
-        let _lock = state::lock(&model.unit_dir(&app_name, number).join("unit.lock"))?;
-        let mut unit = model.unit(&app_name, number)?;
-        unit.workload = Status::new("maintenance", "installing charm software");
-        model.save_unit(&unit)?;
-        let leader_hook = if number == 0 {
-            "leader-elected"
-        } else {
-            "leader-settings-changed"
-        };
-        for hook in ["install", leader_hook, "config-changed", "start"] {
-            if !run_hook(model, &app, info, number, hook)? {
-                stderr.push_str(&format!(
-                    "unit {app_name}/{number}: hook failed: \"{hook}\"\n"
-                ));
-                break;
-            }
+    model.hooks_locked(|| {
+        let app = model.app(&app_name)?;
+        for number in app.units {
+            stderr.push_str(&start_unit(model, &app_name, number, info)?);
         }
-        let mut unit = model.unit(&app_name, number)?;
-        if unit.workload.current == "maintenance" && !unit.status_set_by_charm {
-            unit.workload = Status::new("unknown", "");
-            model.save_unit(&unit)?;
-        }
-    }
+        let mut skip = settle::failed_units(&stderr);
+        stderr.push_str(&settle::settle(model, &mut skip)?);
+        Ok(())
+    })?;
     Ok(Output::err(stderr))
+}
+
+/// Creates the peer relations the charm declares that the application does not have yet (the
+/// caller holds the model lock).
+pub fn add_peer_relations(model: &Model, app_name: &str, info: &CharmInfo) -> Result<Vec<u32>> {
+    let mut relations = model.relations()?;
+    let mut added = Vec::new();
+    for meta in info.endpoints.iter().filter(|e| e.role == "peer") {
+        let exists = relations
+            .of_app(app_name)
+            .any(|r| r.is_peer() && r.endpoints[0].name == meta.name && !r.dying);
+        if exists {
+            continue;
+        }
+        let endpoint = relation::AppEndpoint {
+            app: app_name.to_owned(),
+            meta: meta.clone(),
+        };
+        let id = relations.next_id;
+        relations.next_id += 1;
+        relations
+            .relations
+            .push(relation::new_relation(id, &[&endpoint]));
+        added.push(id);
+    }
+    if !added.is_empty() {
+        model.save_relations(&relations)?;
+    }
+    Ok(added)
 }
 
 /// `juju refresh APP --path CHARM.charm`, as Juju does it for a local charm: the archive is
@@ -329,13 +343,31 @@ fn refresh_units(
     staging: &Path,
     resource_pairs: &[(String, String)],
 ) -> Result<Output> {
-    let app = model.locked(|| {
+    let (app, new_peers) = model.locked(|| {
         let mut app = model.app(app_name)?;
         if info.name != app.charm {
             return Err(run_error(format!(
                 "cannot refresh \"{}\" to \"{}\"",
                 app.charm, info.name
             )));
+        }
+        // `checkRelationsOps`: the new charm must implement every endpoint in use (a peer
+        // relation the new charm drops may go).
+        for relation in model.relations()?.of_app(app_name) {
+            let Some(mine) = relation.endpoint_of(app_name) else {
+                continue;
+            };
+            let implemented = info.endpoints.iter().any(|e| {
+                e.name == mine.name && e.role == mine.role && e.interface == relation.interface
+            });
+            if !implemented && !relation.is_peer() {
+                return Err(run_error(format!(
+                    "cannot upgrade application \"{app_name}\" to charm \"local:{}-{}\": would break relation \"{}\"",
+                    info.name,
+                    app.revision.saturating_add(1),
+                    relation.key
+                )));
+            }
         }
         for (name, path) in resource_pairs {
             resources::store(&model.app_dir(app_name), name, path).map_err(|e| {
@@ -349,31 +381,49 @@ fn refresh_units(
                 .get(name)
                 .is_some_and(|option| fits_option(option, value))
         });
+        replace_charm(&model.app_dir(app_name), staging)?;
+        // A peer relation the new charm adds is created with it (`extraPeerRelations`).
+        let new_peers = add_peer_relations(model, app_name, info)?;
         model.save_app(&app)?;
-        Ok(app)
+        Ok((app, new_peers))
     })?;
     let mut stderr = format!(
         "Added local charm \"{}\", revision {}, to the model\n",
         info.name, app.revision
     );
-    for number in app.units.clone() {
-        let unit_dir = model.unit_dir(app_name, number);
-        let _lock = state::lock(&unit_dir.join("unit.lock"))?;
-        replace_charm(&unit_dir, staging).map_err(|e| {
-            run_error(format!(
-                "cannot refresh unit {app_name}/{number}: {}",
-                e.message
-            ))
-        })?;
-        for hook in ["upgrade-charm", "config-changed"] {
-            if !run_hook(model, &app, info, number, hook)? {
-                stderr.push_str(&format!(
-                    "unit {app_name}/{number}: hook failed: \"{hook}\"\n"
-                ));
-                break;
+    model.hooks_locked(|| {
+        for number in app.units.clone() {
+            let unit_dir = model.unit_dir(app_name, number);
+            let _lock = state::lock(&unit_dir.join("unit.lock"))?;
+            replace_charm(&unit_dir, staging).map_err(|e| {
+                run_error(format!(
+                    "cannot refresh unit {app_name}/{number}: {}",
+                    e.message
+                ))
+            })?;
+            for hook in ["upgrade-charm", "config-changed"] {
+                if !run_plain_hook(model, &app, info, number, hook)? {
+                    stderr.push_str(&format!(
+                        "unit {app_name}/{number}: hook failed: \"{hook}\"\n"
+                    ));
+                    break;
+                }
+            }
+            // The new peer relations' scopes, which the units then join.
+            let mut unit = model.unit(app_name, number)?;
+            if unit.installed && !unit.dying && !new_peers.is_empty() {
+                for id in &new_peers {
+                    unit.relations
+                        .entry(*id)
+                        .or_insert_with(state::UnitRelation::entering);
+                }
+                model.save_unit(&unit)?;
             }
         }
-    }
+        let mut skip = settle::failed_units(&stderr);
+        stderr.push_str(&settle::settle(model, &mut skip)?);
+        Ok(())
+    })?;
     Ok(Output::err(stderr))
 }
 

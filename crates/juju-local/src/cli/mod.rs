@@ -1,6 +1,7 @@
 //! The `juju` commands: [`main`] dispatches a command name to its module (models, deploy and
-//! refresh, status, run and show-task, exec, config, debug-log, version, show-model,
-//! model-config, show-unit, ssh, scp, trust, attach-resource, resources), and this module holds
+//! refresh, add-unit and the removals, integrate and remove-relation, status, run and
+//! show-task, exec, config, debug-log, version, show-model, model-config, show-unit, ssh, scp,
+//! trust, attach-resource, resources), and this module holds
 //! what they share: the [`Output`] of a command, the common flags and the help text. Output
 //! shapes and exit codes follow Juju 3.6 (`cmd/juju/action` in Juju).
 
@@ -12,12 +13,15 @@ mod hooks;
 mod model_config;
 mod models;
 mod params;
+mod relations;
 mod resources;
 mod run;
+mod settle;
 mod show;
 mod ssh;
 mod status;
 mod tasks;
+mod units;
 mod version;
 mod wait;
 mod worker;
@@ -79,20 +83,29 @@ Commands:
   models, switch NAME             list models, choose the current one
   show-model [MODEL]              the model's details (--format json)
   model-config [k | k=v ...]      show or set model config (--reset k,...)
-  deploy CHARM.charm [APP]        unpack a local charm and run install, leader-elected, config-changed, start (--resource name=PATH)
+  deploy CHARM.charm [APP]        unpack a local charm and run install, the peer relations' created hooks,
+                                  leader-elected, config-changed, start (-n N, --config k=v, --resource name=PATH)
   refresh APP --path FILE.charm   replace an application's charm with a local one and run upgrade-charm, config-changed
-  status                          applications and units (--format json)
+  add-unit APP [-n N]             add units, which run the deploy hooks and join the relations
+  remove-unit UNIT...             units depart their relations, run stop and remove, and go
+  remove-application APP...       remove applications, their units and relations
+  integrate A[:EP] B[:EP]         relate two applications and run the relation hooks on both sides
+  remove-relation A[:EP] B[:EP]   remove a relation (or by id) and run departed and broken
+  status                          applications, units and their relations (--format json)
   run UNIT ACTION [k=v ...]       run an action (--params FILE, --format json, --string-args)
   show-task ID                    a finished task
   exec --unit UNIT -- COMMAND     run a command in the unit's hook context
   debug-log                       the units' logs (--limit N, --include UNIT)
   config APP [k=v ...]            show or set application config
-  show-unit UNIT                  a unit's details (--format json)
+  show-unit UNIT                  a unit's details and relation data (--format json)
   ssh UNIT [COMMAND]              run a command in the unit's directory (stdin passed through)
   scp [-- -r] SRC... DST          copy files to or from UNIT:PATH
   trust APP [--remove]            set the application's trust
   attach-resource APP name=PATH   replace an application's file resource and run upgrade-charm
   resources APP                   the application's resources (--format json)
+
+Hooks run inside the command that causes them, with those that follow (relation data changes) until
+none is left; JUJU_LOCAL_MAX_HOOKS (default 5000) bounds them.
 
 Common option: -m, --model [CONTROLLER:][USER/]MODEL (the controller is juju-local, the user admin). State lives in $JUJU_LOCAL_HOME (default ~/.local/share/juju-local).
 ";
@@ -113,6 +126,11 @@ pub fn main(command: &str, args: &[String]) -> Result<Output> {
         "switch" => models::switch(&home, args),
         "deploy" => deploy::deploy(&home, args),
         "refresh" => deploy::refresh(&home, args),
+        "add-unit" => units::add_unit(&home, args),
+        "remove-unit" => units::remove_unit(&home, args),
+        "remove-application" => units::remove_application(&home, args),
+        "integrate" | "relate" => relations::integrate(&home, args),
+        "remove-relation" => relations::remove_relation(&home, args),
         "status" => status::status(&home, args),
         "run" => run::run(&home, args),
         "show-task" => run::show_task(&home, args),

@@ -5,7 +5,7 @@ use std::fs;
 
 use serde_json::{Value, json};
 
-use super::hooks::run_hook;
+use super::hooks::run_plain_hook;
 use super::{CONTROLLER_FLAG, FORMAT, Output, model_config};
 use crate::args::Args;
 use crate::charm;
@@ -100,17 +100,21 @@ pub fn destroy_model(home: &Home, args: &[String]) -> Result<Output> {
         return Err(usage("destroy-model needs one model name"));
     };
     let model = home.resolve_model(Some(name))?;
-    for app_name in model.app_names() {
-        let app = model.app(&app_name)?;
-        for number in app.units.clone() {
-            let _lock = state::lock(&model.unit_dir(&app_name, number).join("unit.lock"))?;
-            if let Ok(info) = charm::read_info(&model.unit_dir(&app_name, number).join("charm")) {
-                for hook in ["stop", "remove"] {
-                    let _ = run_hook(&model, &app, &info, number, hook);
+    model.hooks_locked(|| {
+        for app_name in model.app_names() {
+            let app = model.app(&app_name)?;
+            for number in app.units.clone() {
+                let _lock = state::lock(&model.unit_dir(&app_name, number).join("unit.lock"))?;
+                let unit_dir = model.unit_dir(&app_name, number);
+                if let Ok(info) = charm::read_info(&unit_dir.join("charm")) {
+                    for hook in ["stop", "remove"] {
+                        let _ = run_plain_hook(&model, &app, &info, number, hook);
+                    }
                 }
             }
         }
-    }
+        Ok(())
+    })?;
     // Rename first, so a model is either fully there or gone even if removal is interrupted.
     let doomed =
         home.models_dir()

@@ -5,7 +5,8 @@
 
 use serde_json::{Value, json};
 
-use super::hooks::run_hook;
+use super::hooks::run_plain_hook;
+use super::settle;
 use super::{FORMAT, MODEL, Output, json_or_yaml};
 use crate::args::Args;
 use crate::charm;
@@ -80,16 +81,21 @@ pub fn attach_resource(home: &state::Home, args: &[String]) -> Result<Output> {
     let app = model.app(&app_name)?;
     resources::store(&model.app_dir(&app_name), &name, &path).map_err(|e| failed(e.message))?;
     let mut stderr = String::new();
-    for number in app.units.clone() {
-        let unit_dir = model.unit_dir(&app_name, number);
-        let _lock = state::lock(&unit_dir.join("unit.lock"))?;
-        let info = charm::read_info(&unit_dir.join("charm"))?;
-        if !run_hook(&model, &app, &info, number, "upgrade-charm")? {
-            stderr.push_str(&format!(
-                "unit {app_name}/{number}: hook failed: \"upgrade-charm\"\n"
-            ));
+    model.hooks_locked(|| {
+        for number in app.units.clone() {
+            let unit_dir = model.unit_dir(&app_name, number);
+            let _lock = state::lock(&unit_dir.join("unit.lock"))?;
+            let info = charm::read_info(&unit_dir.join("charm"))?;
+            if !run_plain_hook(&model, &app, &info, number, "upgrade-charm")? {
+                stderr.push_str(&format!(
+                    "unit {app_name}/{number}: hook failed: \"upgrade-charm\"\n"
+                ));
+            }
         }
-    }
+        let mut skip = settle::failed_units(&stderr);
+        stderr.push_str(&settle::settle(&model, &mut skip)?);
+        Ok(())
+    })?;
     Ok(Output::err(stderr))
 }
 

@@ -1,6 +1,7 @@
 //! `juju show-model` and `juju show-unit`, in the shapes Juju 3.6 prints
-//! (`cmd/juju/common.ModelInfo` and `cmd/juju/application.UnitInfo`): objects keyed by the
-//! model's short name or the unit's name, fields in Juju's order.
+//! (`cmd/juju/common.ModelInfo` and `cmd/juju/application.UnitInfo`, with its `relation-info`
+//! as the application facade's `relationData` builds it): objects keyed by the model's short
+//! name or the unit's name, fields in Juju's order.
 
 use serde_json::{Value, json};
 
@@ -92,9 +93,106 @@ pub fn show_unit(home: &Home, args: &[String]) -> Result<Output> {
             json!(format!("local:{}-{}", app.charm, app.revision)),
         ),
         ("leader", json!(unit.leader)),
-        ("life", json!("alive")),
+        ("life", json!(if unit.dying { "dying" } else { "alive" })),
     ]);
+    let filter = InfoFilter {
+        endpoint: a.get("endpoint"),
+        related_unit: a.get("related-unit"),
+        app_only: a.has("app"),
+    };
+    let info = relation_info(&model, &unit, &filter)?;
+    if !info.is_empty() {
+        fields.push(("relation-info", Value::Array(info)));
+    }
     Ok(Output::out(keyed(&unit.name(), &fields, a.get("format"))?))
+}
+
+/// `show-unit`'s `--endpoint`, `--related-unit` and `--app`.
+struct InfoFilter<'a> {
+    endpoint: Option<&'a str>,
+    related_unit: Option<&'a str>,
+    app_only: bool,
+}
+
+/// `relation-info`, as Juju 3.6 builds it: for each relation of the unit's application (by
+/// id), the other end's application databag and every unit of the other application, in scope
+/// or not (in a peer relation, the unit itself is `local-unit`; otherwise `local-unit` is
+/// Go's zero value, `{"in-scope": false, "data": null}`).
+fn relation_info(
+    model: &Model,
+    unit: &state::UnitRecord,
+    filter: &InfoFilter<'_>,
+) -> Result<Vec<Value>> {
+    let relations = model.relations()?;
+    let mut out = Vec::new();
+    let mut mine: Vec<&state::Relation> = relations.of_app(&unit.app).collect();
+    mine.sort_by_key(|r| r.id);
+    for relation in mine {
+        let (Some(local), Some(other)) = (
+            relation.endpoint_of(&unit.app),
+            relation.other_end(&unit.app),
+        ) else {
+            continue;
+        };
+        if filter.endpoint.is_some_and(|e| e != local.name) {
+            continue;
+        }
+        let app_data = model
+            .app(&other.app)
+            .ok()
+            .and_then(|a| a.relation_data.get(&relation.id).map(|b| b.data.clone()))
+            .unwrap_or_default();
+        let mut entry = serde_json::Map::new();
+        entry.insert("relation-id".into(), json!(relation.id));
+        entry.insert("endpoint".into(), json!(local.name));
+        entry.insert("related-endpoint".into(), json!(other.name));
+        entry.insert("application-data".into(), json!(app_data));
+        if filter.app_only {
+            out.push(Value::Object(entry));
+            continue;
+        }
+        let mut local_unit = json!({"in-scope": false, "data": null});
+        let mut related = serde_json::Map::new();
+        let other_app = model.app(&other.app).ok();
+        let mut numbers = other_app.map(|a| a.units).unwrap_or_default();
+        numbers.sort_unstable();
+        for number in numbers {
+            let Ok(record) = model.unit(&other.app, number) else {
+                continue;
+            };
+            let name = record.name();
+            if filter.related_unit.is_some_and(|u| u != name) {
+                continue;
+            }
+            let scope = record.relations.get(&relation.id);
+            let in_scope = scope.is_some_and(|r| r.in_scope);
+            let data = match scope {
+                Some(r) if in_scope => json!(r.bag.data),
+                _ => json!({}),
+            };
+            let value = json!({"in-scope": in_scope, "data": data});
+            if name == unit.name() {
+                local_unit = value;
+            } else {
+                related.insert(name, value);
+            }
+        }
+        let local_data = local_unit["data"]
+            .as_object()
+            .is_some_and(|d| !d.is_empty());
+        let keep = filter.endpoint == Some(local.name.as_str())
+            || !app_data.is_empty()
+            || !related.is_empty()
+            || local_data;
+        entry.insert("local-unit".into(), local_unit);
+        if !related.is_empty() {
+            entry.insert("related-units".into(), Value::Object(related));
+        }
+        if keep {
+            out.push(Value::Object(entry));
+        }
+    }
+    Ok(out)
 }
 
 /// `{key: {fields…}}` as JSON (one line) or YAML, the fields in the order given (as Go prints a

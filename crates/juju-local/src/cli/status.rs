@@ -1,12 +1,12 @@
-//! `juju status`: applications, units and machines from the model's records, in Juju's JSON
-//! and YAML shapes or its tabular summary.
+//! `juju status`: applications (with their relations), units and machines from the model's
+//! records, in Juju's JSON and YAML shapes or its tabular summary.
 
 use serde_json::{Map, Value, json};
 
 use super::{FORMAT, MODEL, Output};
 use crate::args::Args;
 use crate::error::Result;
-use crate::state::{CONTROLLER, Home, JUJU_VERSION};
+use crate::state::{CONTROLLER, Home, JUJU_VERSION, Relation, Relations};
 
 /// `juju status`: the model, its machines (one per unit) and applications, as JSON, YAML or
 /// Juju's tabular summary.
@@ -25,6 +25,7 @@ pub fn status(home: &Home, args: &[String]) -> Result<Output> {
     )?;
     let model = home.resolve_model(a.get("model"))?;
     let record = model.record()?;
+    let relations = model.relations()?;
     let mut applications = Map::new();
     let mut machines = Map::new();
     for app_name in model.app_names() {
@@ -44,8 +45,18 @@ pub fn status(home: &Home, args: &[String]) -> Result<Output> {
             if !unit.version.is_empty() {
                 version.clone_from(&unit.version);
             }
+            // Juju's formatter names the other end of the relation whose hook failed.
+            let mut message = unit.workload.message.clone();
+            if unit.workload.current == "error"
+                && let Some(other) = unit
+                    .error_relation
+                    .and_then(|id| relations.get(id))
+                    .and_then(|r| r.other_end(&app_name))
+            {
+                message = format!("{message} for {}:{}", other.app, other.name);
+            }
             let mut entry = json!({
-                "workload-status": {"current": unit.workload.current, "message": unit.workload.message, "since": unit.workload.since},
+                "workload-status": {"current": unit.workload.current, "message": message, "since": unit.workload.since},
                 "juju-status": {"current": unit.agent.current, "message": unit.agent.message, "since": unit.agent.since, "version": JUJU_VERSION},
                 "machine": machine,
                 "public-address": "127.0.0.1",
@@ -71,6 +82,10 @@ pub fn status(home: &Home, args: &[String]) -> Result<Output> {
         if !version.is_empty() {
             entry["version"] = Value::String(version);
         }
+        let related = app_relations(&relations, &app_name);
+        if !related.is_empty() {
+            entry["relations"] = Value::Object(related);
+        }
         applications.insert(app_name, entry);
     }
     let value = json!({
@@ -83,8 +98,102 @@ pub fn status(home: &Home, args: &[String]) -> Result<Output> {
         Some("yaml") => Ok(Output::out(
             serde_saphyr::to_string(&value).unwrap_or_default(),
         )),
-        _ => Ok(Output::out(tabular_status(&value))),
+        _ => {
+            let mut text = tabular_status(&value);
+            if a.has("relations") && !relations.relations.is_empty() {
+                text.push_str(&relations_table(&relations));
+            }
+            Ok(Output::out(text))
+        }
     }
+}
+
+/// `juju status --relations`' table: provider, requirer, interface and type (`peer` or
+/// `regular`), columns padded as Go's tabwriter pads them.
+fn relations_table(relations: &Relations) -> String {
+    let mut rows: Vec<[String; 5]> = relations
+        .relations
+        .iter()
+        .map(|r| {
+            let name = |e: &crate::state::RelationEndpoint| format!("{}:{}", e.app, e.name);
+            let provider = r
+                .endpoints
+                .iter()
+                .find(|e| e.role != "requirer")
+                .map(name)
+                .unwrap_or_default();
+            let requirer = r
+                .endpoints
+                .iter()
+                .find(|e| e.role != "provider")
+                .map(name)
+                .unwrap_or_default();
+            let kind = if r.is_peer() { "peer" } else { "regular" };
+            let message = if r.dying { "departing" } else { "" };
+            [
+                provider,
+                requirer,
+                r.interface.clone(),
+                kind.to_owned(),
+                message.to_owned(),
+            ]
+        })
+        .collect();
+    rows.sort();
+    rows.insert(
+        0,
+        [
+            "Integration provider".to_owned(),
+            "Requirer".to_owned(),
+            "Interface".to_owned(),
+            "Type".to_owned(),
+            "Message".to_owned(),
+        ],
+    );
+    let widths: Vec<usize> = (0..5)
+        .map(|i| rows.iter().map(|r| r[i].len()).max().unwrap_or(0))
+        .collect();
+    let mut out = String::from("\n");
+    for row in rows {
+        let mut line = String::new();
+        for (i, cell) in row.iter().enumerate() {
+            line.push_str(cell);
+            if i < 4 {
+                line.push_str(&" ".repeat(widths[i] - cell.len() + 2));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// An application's relations as `juju status` prints them (3.1+): each endpoint maps to the
+/// related applications (its own for a peer relation), each with the interface and scope.
+fn app_relations(relations: &Relations, app: &str) -> Map<String, Value> {
+    let mut out: Map<String, Value> = Map::new();
+    let mut entries: Vec<(String, String, &Relation)> = relations
+        .of_app(app)
+        .filter_map(|r| {
+            let mine = r.endpoint_of(app)?;
+            let other = r.other_end(app)?;
+            Some((mine.name.clone(), other.app.clone(), r))
+        })
+        .collect();
+    entries.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    for (endpoint, other, relation) in entries {
+        let list = out
+            .entry(endpoint)
+            .or_insert_with(|| Value::Array(Vec::new()));
+        if let Value::Array(items) = list {
+            items.push(json!({
+                "related-application": other,
+                "interface": relation.interface,
+                "scope": relation.scope,
+            }));
+        }
+    }
+    out
 }
 
 /// The tabular `juju status`: the model line and one line per unit.

@@ -20,6 +20,7 @@ use serde_json::{Map, Value};
 
 use super::Output;
 use super::hooks::finish_unit;
+use super::settle;
 use super::tasks::finish_task;
 use crate::agent::{self, Kind};
 use crate::charm;
@@ -209,7 +210,10 @@ fn run_request(model: &Model, id: u64) -> Result<()> {
     let request: TaskRequest = state::read_json(&request_path(model, id))?;
     let (app_name, number) = (request.app.as_str(), request.number);
     let unit_dir = model.unit_dir(app_name, number);
-    let _lock = state::lock(&unit_dir.join("unit.lock"))?;
+    // A unit removed since the task was queued: fail the task, and make no lock file for it.
+    model.unit(app_name, number)?;
+    let lock = state::lock(&unit_dir.join("unit.lock"))?;
+    model.unit(app_name, number)?;
     let app = model.app(app_name)?;
     let info = charm::read_info(&unit_dir.join("charm"))?;
     let mut task: TaskRecord = state::read_json(&model.task_path(id))?;
@@ -233,7 +237,7 @@ fn run_request(model: &Model, id: u64) -> Result<()> {
     };
     let outcome = agent::run(model, &app, &info, number, kind)?;
     let success = outcome.exit_code == Some(0) && !outcome.missing && outcome.spawn_error.is_none();
-    finish_unit(model, &outcome, success, None)?;
+    let followups = finish_unit(model, &outcome, success, None)?;
     let mut done = finish_task(
         id,
         &task.unit,
@@ -245,6 +249,13 @@ fn run_request(model: &Model, id: u64) -> Result<()> {
     if exec && done.status == "failed" && done.message.starts_with("exit status") {
         // `juju exec` reports the command's exit in return-code, not as a task failure message.
         done.message.clear();
+    }
+    // What the task committed (relation data, leader settings) gives units hooks to run; they
+    // run before the task is reported finished, as a command's do before it returns.
+    drop(lock);
+    if followups {
+        let mut skip = Default::default();
+        model.hooks_locked(|| settle::settle(model, &mut skip))?;
     }
     state::write_json(&model.task_path(id), &done)
 }

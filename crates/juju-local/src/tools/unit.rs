@@ -6,9 +6,9 @@ use serde_json::{Map, Value};
 
 use super::{
     FORMAT, Reply, check_format, format_value, get_from, key_values, ok, parse, run_err,
-    unrecognized, usage_err,
+    settings_from_file, unrecognized, usage_err,
 };
-use crate::agent::Context;
+use crate::agent::{Context, FileArg};
 use crate::state;
 
 const JUJU_LOG_FLAGS: crate::args::FlagSpec = &[
@@ -17,15 +17,17 @@ const JUJU_LOG_FLAGS: crate::args::FlagSpec = &[
     (&["format"], true),
 ];
 
-/// What a successful call prints on stderr: `juju-log`'s notice for its deprecated `--format`
-/// flag (no newline, as Juju's `fmt.Fprintf`).
+/// What a successful call prints on stderr: `juju-log`'s and `relation-set`'s notice for their
+/// deprecated `--format` flag (no newline, as Juju's `fmt.Fprintf`).
 pub(super) fn notice(tool: &str, args: &[String]) -> String {
-    if tool != "juju-log" {
-        return String::new();
-    }
-    match parse(args, JUJU_LOG_FLAGS) {
+    let spec = match tool {
+        "juju-log" => JUJU_LOG_FLAGS,
+        "relation-set" => super::relation::RELATION_SET_FLAGS,
+        _ => return String::new(),
+    };
+    match parse(args, spec) {
         Ok(a) if a.get("format").is_some_and(|f| !f.is_empty()) => {
-            "--format flag deprecated for command \"juju-log\"".to_owned()
+            format!("--format flag deprecated for command {tool:?}")
         }
         _ => String::new(),
     }
@@ -226,9 +228,13 @@ pub(super) fn state_get(context: &mut Context, args: &[String]) -> Reply {
     get_from(&Value::Object(context.unit.charm_state.clone()), &a)
 }
 
-pub(super) fn state_set(context: &mut Context, args: &[String]) -> Reply {
+/// `state-set [--file F|-] k=v…`: the file's settings, overridden by the arguments.
+pub(super) fn state_set(context: &mut Context, args: &[String], file: Option<&FileArg>) -> Reply {
     let a = parse(args, &[(&["file"], true)])?;
-    for (k, v) in key_values(&a.positional)? {
+    let pairs = key_values(&a.positional)?;
+    let mut settings = settings_from_file(&a, file)?.unwrap_or_default();
+    settings.extend(pairs);
+    for (k, v) in settings {
         context.unit.charm_state.insert(k, Value::String(v));
     }
     ok("")

@@ -170,11 +170,18 @@ juju.trust('app', remove=True)
 assert juju.config('app', app_config=True)['trust'] is False
 ok('trust() and config(app_config=True)')
 
+juju.add_unit('app')
+juju.wait(lambda s: jubilant.all_active(s, 'app') and len(s.apps['app'].units) == 2)
+assert not juju.status().apps['app'].units['app/1'].leader
+juju.remove_unit('app/1')
+juju.wait(lambda s: list(s.apps['app'].units) == ['app/0'])
+err = raises(jubilant.CLIError, juju.integrate, 'app', 'other')
+assert err.returncode == 1 and 'application "other" not found' in err.stderr, err.stderr
+ok('add_unit(), remove_unit() and integrate() errors')
+
 # What a Juju on one machine does not have: each raises CLIError with Juju's "unrecognized
 # command" (exit 2), so a test that needs it fails clearly.
 for name, call in [
-    ('add_unit', lambda: juju.add_unit('app')),
-    ('integrate', lambda: juju.integrate('app', 'other')),
     ('add_secret', lambda: juju.add_secret('s', {'k': 'v'})),
 ]:
     err = raises(jubilant.CLIError, call)
