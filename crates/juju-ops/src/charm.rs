@@ -658,6 +658,7 @@ impl Charm {
     }
 
     /// Whether any endpoint is declared in Rust ([`Charm::endpoint`], [`Charm::on_relation`]).
+    #[cfg(feature = "testing")]
     pub(crate) fn declares_endpoints(&self) -> bool {
         !self.endpoints.is_empty()
     }
