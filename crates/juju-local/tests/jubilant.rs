@@ -4,16 +4,11 @@
 //! exec, config, model config, show-model, show-unit, version, cli, destroy-model) and shows
 //! that the methods needing clouds or more machines fail with a clear `CLIError`.
 
+mod support;
+
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-
-const BIN: &str = env!("CARGO_BIN_EXE_juju-local");
-
-/// The newest jubilant release when this test was written (`pip index versions jubilant`);
-/// pinned, so a release cannot change this test's verdict overnight.
-const JUBILANT: &str = "jubilant==1.14.0";
 
 const METADATA: &[u8] =
     b"name: jubilant-check\nsummary: s\ndescription: d\nresources:\n  data: {type: file, filename: data.txt}\n";
@@ -57,61 +52,9 @@ fn charm(dir: &Path) -> PathBuf {
     path
 }
 
-/// jubilant (and its one dependency, PyYAML) installed from PyPI once, cached under the
-/// target dir; the directory to put on `PYTHONPATH`.
-fn jubilant() -> PathBuf {
-    let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("jubilant");
-    let site = cache.join("site");
-    if fs::read_to_string(cache.join(".installed")).ok().as_deref() != Some(JUBILANT) {
-        eprintln!(
-            "installing {JUBILANT} from PyPI into {} (once)",
-            site.display()
-        );
-        let _ = fs::remove_dir_all(&site);
-        fs::create_dir_all(&cache).unwrap();
-        let out = Command::new("python3")
-            .args(["-m", "pip", "install", "--quiet", "--target"])
-            .arg(&site)
-            .arg(JUBILANT)
-            .output()
-            .unwrap_or_else(|e| panic!("python3 is needed to run jubilant: {e}"));
-        assert!(
-            out.status.success(),
-            "pip install {JUBILANT} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        fs::write(cache.join(".installed"), JUBILANT).unwrap();
-    }
-    site
-}
-
 #[test]
 fn jubilant_drives_the_local_juju() {
-    let site = jubilant();
     let work = tempfile::tempdir().unwrap();
-    let bin = work.path().join("bin");
-    fs::create_dir(&bin).unwrap();
-    std::os::unix::fs::symlink(BIN, bin.join("juju")).unwrap();
-    let home = work.path().join("home");
     let charm = charm(work.path());
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let mut paths = vec![bin];
-    paths.extend(std::env::split_paths(&path));
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/jubilant/check.py");
-    let out = Command::new("python3")
-        .arg(&script)
-        .arg(&charm)
-        .env("PATH", std::env::join_paths(paths).unwrap())
-        .env("PYTHONPATH", &site)
-        .env("JUJU_LOCAL_HOME", &home)
-        .current_dir(work.path())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "check.py failed\n--- stdout\n{stdout}\n--- stderr\n{stderr}"
-    );
-    assert!(stdout.contains(" passed, 0 failed"), "{stdout}");
+    support::run_jubilant("check.py", &[charm.as_os_str()], work.path());
 }
