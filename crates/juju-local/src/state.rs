@@ -307,6 +307,12 @@ impl Model {
         Ok((app.to_owned(), number))
     }
 
+    /// The model's log: every unit's lines in the order they were written, kept when a unit
+    /// or application goes (as Juju keeps them), read by `debug-log`.
+    pub fn log_path(&self) -> PathBuf {
+        self.dir.join("log")
+    }
+
     pub fn task_path(&self, id: u64) -> PathBuf {
         self.dir.join("tasks").join(format!("{id}.json"))
     }

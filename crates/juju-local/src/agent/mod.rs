@@ -287,7 +287,7 @@ pub fn run(
         relations,
         model: model.clone(),
         model_uuid: model_uuid.clone(),
-        log_path: unit_dir.join("log"),
+        log_path: model.log_path(),
     };
     let Some(program) = program(&kind, &charm_dir) else {
         return Ok(Outcome::missing(context));
