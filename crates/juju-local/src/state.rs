@@ -186,6 +186,9 @@ pub struct ModelRecord {
     /// Model config set with `model-config k=v` (the defaults are in `cli::model_config`).
     #[serde(default)]
     pub config: Map<String, Value>,
+    /// The next storage instance number (Juju's `stores` sequence, one per model).
+    #[serde(default)]
+    pub next_storage: u64,
 }
 
 impl Model {
@@ -343,6 +346,13 @@ pub struct AppRecord {
     /// Set by `remove-application`: its units are dying, and it goes when the last one has.
     #[serde(default)]
     pub dying: bool,
+    /// The storage directives its units get, by store (`deploy --storage` with the charm's
+    /// defaults filled in).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub storage: BTreeMap<String, crate::storage::Directive>,
+    /// Set by `juju expose`, cleared by `juju unexpose`.
+    #[serde(default)]
+    pub exposed: bool,
 }
 
 impl AppRecord {
@@ -531,6 +541,12 @@ pub struct UnitRecord {
     /// the other end, as Juju's formatter does).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) error_relation: Option<u32>,
+    /// Storage and ports: the unit's storage instances, and its opened port ranges by
+    /// endpoint (`""`: every endpoint).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) storage: Vec<crate::storage::Instance>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub(crate) ports: BTreeMap<String, Vec<String>>,
 }
 
 fn yes() -> bool {
@@ -569,6 +585,8 @@ impl UnitRecord {
             leader_settings_seen: 0,
             relations: BTreeMap::new(),
             error_relation: None,
+            storage: Vec::new(),
+            ports: BTreeMap::new(),
         }
     }
 
