@@ -99,10 +99,9 @@ pub fn status(home: &Home, args: &[String]) -> Result<Output> {
         "machines": machines,
         "applications": applications,
     });
-    // Storage: shown by `--format json|yaml` whenever there is any (`--storage` is for tables).
-    if let Some(storage) = super::storage::status_section(&model) {
-        value["storage"] = storage;
-    }
+    // Storage: always in `--format json|yaml` (`{}` when there is none), as Juju's formatter
+    // fills it for non-tabular formats; `--storage` is for tables.
+    value["storage"] = super::storage::status_section(&model).unwrap_or_else(|| json!({}));
     match a.get("format") {
         Some("json") => Ok(Output::out(format!("{value}\n"))),
         Some("yaml") => Ok(Output::out(
