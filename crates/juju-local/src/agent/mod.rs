@@ -46,7 +46,7 @@ pub struct HookInfo {
     pub name: String,
     pub relation: Option<HookRelation>,
     /// A storage hook's instance.
-    pub storage: Option<crate::storage::HookStorage>,
+    pub storage: Option<Box<crate::storage::HookStorage>>,
 }
 
 impl HookInfo {
@@ -69,11 +69,11 @@ impl HookInfo {
         HookInfo {
             name: format!("{}-{suffix}", instance.name()),
             relation: None,
-            storage: Some(crate::storage::HookStorage {
+            storage: Some(Box::new(crate::storage::HookStorage {
                 id: instance.id.clone(),
                 kind: instance.kind.clone(),
                 location: instance.location.clone(),
-            }),
+            })),
         }
     }
 }
