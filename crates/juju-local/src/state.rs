@@ -15,7 +15,9 @@
 //!                                                        the application's relation databags
 //! $JUJU_LOCAL_HOME/models/<model>/apps/<app>/charm/      the unpacked charm new units start from
 //! $JUJU_LOCAL_HOME/models/<model>/apps/<app>/<n>/        one unit: unit.json (with its relation
-//!                                                        databags and view), unit.lock, log, charm/
+//!                                                        databags and view, storage and ports),
+//!                                                        unit.lock, log, charm/, and its storage
+//!                                                        instances in storage/ and root/
 //! ```
 //!
 //! Lock order: `hooks.lock`, then a unit's `unit.lock`, then `model.lock`; nobody takes a lock

@@ -119,10 +119,11 @@ fn parse_removal(args: &[String]) -> Result<Args> {
     Ok(a)
 }
 
-/// `juju remove-unit UNIT…`: each unit departs its relations (`-departed` for every member,
-/// then `-broken`), runs `stop` and `remove`, and goes; the other units run `-departed`.
-/// `--destroy-storage`, `--force` and `--no-wait` are accepted (there is no storage, and
-/// removal does not wait on anything here).
+/// `juju remove-unit UNIT…`: each unit runs `-storage-detaching` for its attached storage,
+/// departs its relations (`-departed` for every member, then `-broken`), runs `stop` and
+/// `remove`, and goes with its storage; the other units run `-departed`. `--destroy-storage`,
+/// `--force` and `--no-wait` are accepted (storage always goes with its unit here, and removal
+/// does not wait on anything).
 pub fn remove_unit(home: &Home, args: &[String]) -> Result<Output> {
     let a = parse_removal(args)?;
     if a.get("num-units").is_some_and(|n| n != "0") {
