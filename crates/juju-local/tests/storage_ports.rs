@@ -784,6 +784,15 @@ fn ports_follow_jujuc_and_commit_only_on_success() {
     );
     let (out, _, _) = juju.run("store/0", "opened-ports");
     assert!(!out.contains("9000"), "{out}");
+    // A refused storage request fails the commit of the ports requested with it too.
+    let r = juju.exec("store/0", "open-port 9001; storage-add nope");
+    assert_eq!(r["status"], "failed", "{r}");
+    assert_eq!(
+        r["message"],
+        "adding \"nope\" storage to store/0: charm storage \"nope\" not found"
+    );
+    let (out, _, _) = juju.run("store/0", "opened-ports");
+    assert!(!out.contains("9001"), "{out}");
     // Expose and unexpose set the application's flag.
     juju.ok(&["expose", "store"]);
     assert_eq!(juju.status()["applications"]["store"]["exposed"], true);

@@ -355,10 +355,12 @@ pub fn run(
     // What the process asked for is committed with the rest when it succeeds; a request the
     // controller refuses fails the hook or task, and nothing is committed.
     if process.exit_code == Some(0) && process.spawn_error.is_none() {
+        let ports = context.unit.ports.clone();
         let prepared = crate::ports::prepare_commit(&mut context).and_then(|()| {
             crate::storage::prepare_commit(model, app, charm, &unit_dir, &mut context)
         });
         if let Err(e) = prepared {
+            context.unit.ports = ports;
             process.spawn_error = Some(e);
         }
     }
