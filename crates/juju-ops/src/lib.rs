@@ -35,11 +35,14 @@
 mod charm;
 pub mod databag;
 mod event;
+mod network;
 pub mod params;
+mod ports;
 mod relation;
 pub mod results;
 pub mod schema;
 mod secret;
+mod storage;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod tools;
@@ -56,4 +59,11 @@ pub use relation::{
 pub use secret::Secret;
 pub use tools::{
     HookTools, LogLevel, StatusInfo, StatusName, StatusTarget, ToolError, ToolErrorKind,
+};
+// Storage, ports and network.
+pub use network::{BindAddress, InterfaceAddress, NetworkError, NetworkInfo, UnitAddress};
+pub use ports::{OpenedPort, Port, PortEndpoints, PortError, Protocol};
+pub use storage::{
+    StorageEnv, StorageError, StorageEvent, StorageId, StorageInfo, StorageKind, StorageType,
+    is_storage_name,
 };

@@ -498,6 +498,7 @@ impl Context {
             action_id: id.unwrap_or_default().to_owned(),
             juju_version: "3.6.7".to_owned(),
             relation,
+            storage: None,
         })
     }
 
