@@ -100,6 +100,24 @@ impl Port {
         validate(protocol.as_str(), i64::from(from), i64::from(to))
     }
 
+    /// Juju's `PortRange.Validate` on a range given as numbers (from config, say): the
+    /// protocol (any case), then ICMP's lack of ports (Juju writes ICMP as `-1`, `-1`), then
+    /// `from <= to`, then the bounds 0..=65535, with Juju's messages.
+    ///
+    /// ```
+    /// # extern crate juju_ops as ops;
+    /// use ops::Port;
+    ///
+    /// assert_eq!(Port::validate("UDP", 80, 90).unwrap().to_string(), "80-90/udp");
+    /// assert_eq!(
+    ///     Port::validate("tcp", 1, 99999).unwrap_err().to_string(),
+    ///     "port range bounds must be between 0 and 65535, got 1-99999"
+    /// );
+    /// ```
+    pub fn validate(protocol: &str, from: i64, to: i64) -> Result<Port, PortError> {
+        validate(&protocol.to_lowercase(), from, to)
+    }
+
     /// Reads a port as `open-port` does: `<port>[/<protocol>]`, `<from>-<to>[/<protocol>]` or
     /// `icmp`, lower-cased, the protocol `tcp` when not given (Juju's `ParsePortRange`, with its
     /// messages).
@@ -264,7 +282,10 @@ impl fmt::Display for PortError {
                 go_quote(protocol)
             ),
             PortError::IcmpWithPorts { port } => {
-                write!(f, "protocol \"icmp\" doesn't support any ports; got \"{port}\"")
+                write!(
+                    f,
+                    "protocol \"icmp\" doesn't support any ports; got \"{port}\""
+                )
             }
             PortError::Reversed { from, to, protocol } => {
                 write!(f, "invalid port range {from}-{to}/{protocol}")
@@ -336,9 +357,11 @@ impl OpenedPort {
             });
         };
         let port = Port::parse(port)?;
-        let inner = rest.strip_suffix(')').ok_or_else(|| PortError::InvalidRange {
-            range: s.to_owned(),
-        })?;
+        let inner = rest
+            .strip_suffix(')')
+            .ok_or_else(|| PortError::InvalidRange {
+                range: s.to_owned(),
+            })?;
         let endpoints = if inner == "*" {
             PortEndpoints::All
         } else {
@@ -364,7 +387,9 @@ impl<'a> Unit<'a> {
     /// Opens `port` for every endpoint (`open-port`). Juju commits it when the hook succeeds;
     /// opening an open port does nothing.
     pub fn open_port(&mut self, port: Port) -> Result<(), NetworkError> {
-        self.tools().open_port(&port, &[]).map_err(NetworkError::Tool)
+        self.tools()
+            .open_port(&port, &[])
+            .map_err(NetworkError::Tool)
     }
 
     /// Opens `port` for these endpoints only (`open-port --endpoints a,b`). Each name must be
@@ -379,7 +404,9 @@ impl<'a> Unit<'a> {
 
     /// Closes `port` for every endpoint (`close-port`), when the hook succeeds.
     pub fn close_port(&mut self, port: Port) -> Result<(), NetworkError> {
-        self.tools().close_port(&port, &[]).map_err(NetworkError::Tool)
+        self.tools()
+            .close_port(&port, &[])
+            .map_err(NetworkError::Tool)
     }
 
     /// Closes `port` for these endpoints only (`close-port --endpoints a,b`); see
@@ -429,7 +456,16 @@ mod tests {
         assert_eq!(go_atoi("9223372036854775807").unwrap(), i64::MAX);
         assert_eq!(go_atoi("-9223372036854775808").unwrap(), i64::MIN);
         for bad in ["", "+", "-", "8 0", "1_000", "٣", "0x10"] {
-            assert!(matches!(go_atoi(bad), Err(PortError::InvalidPort { reason: "invalid syntax", .. })), "{bad:?}");
+            assert!(
+                matches!(
+                    go_atoi(bad),
+                    Err(PortError::InvalidPort {
+                        reason: "invalid syntax",
+                        ..
+                    })
+                ),
+                "{bad:?}"
+            );
         }
         assert!(matches!(
             go_atoi("9223372036854775808"),

@@ -467,7 +467,15 @@ mod tests {
         let id = StorageId::parse("data/12").unwrap();
         assert_eq!((id.name(), id.index()), ("data", 12));
         assert_eq!(id.to_string(), "data/12");
-        for bad in ["data", "data/", "data/01", "data/-1", "Data/0", "data/0/1", "data/99999999999"] {
+        for bad in [
+            "data",
+            "data/",
+            "data/01",
+            "data/-1",
+            "Data/0",
+            "data/0/1",
+            "data/99999999999",
+        ] {
             assert_eq!(StorageId::parse(bad), None, "{bad}");
         }
         assert_eq!(StorageId::parse("data/0").unwrap().index(), 0);

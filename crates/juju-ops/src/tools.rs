@@ -496,7 +496,12 @@ impl Subprocess {
 impl Subprocess {
     /// `open-port`/`close-port [--endpoints a,b] <port>`; the port printed as Juju prints it, so
     /// the tool reads back the same range.
-    fn run_port_tool(&self, tool: &str, port: &Port, endpoints: &[String]) -> Result<(), ToolError> {
+    fn run_port_tool(
+        &self,
+        tool: &str,
+        port: &Port,
+        endpoints: &[String],
+    ) -> Result<(), ToolError> {
         let port = port.to_string();
         let joined = endpoints.join(",");
         let mut args = Vec::with_capacity(3);

@@ -15,13 +15,13 @@ use super::network::NetworkTools;
 use super::relation::{Databag, EndpointSpec, Relation};
 use super::storage::StorageTools;
 use super::{Event, LogLine, Output, State, StatusValue};
+use crate::event::UnitEnv;
 use crate::network::{NetworkInfo, UnitAddress};
 use crate::ports::{OpenedPort, Port};
-use crate::storage::StorageInfo;
-use crate::event::UnitEnv;
 use crate::relation::{RelationKind, Role};
 use crate::results;
 use crate::schema::sorted;
+use crate::storage::StorageInfo;
 use crate::tools::{
     HookTools, LogLevel, StatusInfo, StatusName, StatusTarget, ToolError, ToolErrorKind,
 };

@@ -159,11 +159,11 @@ use serde_json::{Map, Value};
 
 use self::backend::Backend;
 use self::consistency::UnitName;
-use self::relation::EndpointSpec;
 pub use self::network::{OpenedPorts, default_network};
+use self::relation::EndpointSpec;
 pub use self::relation::{DEFAULT_ADDRESS, Databag, Relation, default_unit_data};
-pub use self::storage::Storage;
 pub use self::state::{ActionFailed, Event, LogLine, Output, RunError, State, StatusValue};
+pub use self::storage::Storage;
 use crate::charm::{Charm, Dispatch, EventKind, Outcome};
 use crate::event::UnitEnv;
 use crate::params;
@@ -357,7 +357,11 @@ impl Context {
                     if self.storage_specs.is_empty() {
                         "none".to_owned()
                     } else {
-                        self.storage_specs.keys().cloned().collect::<Vec<_>>().join(", ")
+                        self.storage_specs
+                            .keys()
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     }
                 ));
             }

@@ -163,7 +163,10 @@ impl NetworkTools {
                 failed(
                     port_argv("open-port", port, endpoints),
                     1,
-                    format!("cannot open {port} (unit {}): {message}", go_quote(&self.unit)),
+                    format!(
+                        "cannot open {port} (unit {}): {message}",
+                        go_quote(&self.unit)
+                    ),
                 )
             };
             match self.clash(endpoint, port, self.pending_opens(), true) {
@@ -197,7 +200,10 @@ impl NetworkTools {
                 failed(
                     port_argv("close-port", port, endpoints),
                     1,
-                    format!("cannot close {port} (unit {}): {message}", go_quote(&self.unit)),
+                    format!(
+                        "cannot close {port} (unit {}): {message}",
+                        go_quote(&self.unit)
+                    ),
                 )
             };
             match self.clash(endpoint, port, self.pending_closes(), true) {
@@ -255,7 +261,8 @@ impl NetworkTools {
             }
         }
         let mut ports = self.committed.clone();
-        let is_open = |ports: &OpenedPorts, port: &Port| ports.values().any(|set| set.contains(port));
+        let is_open =
+            |ports: &OpenedPorts, port: &Port| ports.values().any(|set| set.contains(port));
         let open_on = |ports: &OpenedPorts, endpoint: &str, port: &Port| {
             ports.get(endpoint).is_some_and(|set| set.contains(port))
         };

@@ -361,7 +361,10 @@ impl State {
 
     /// Opens `port` for every endpoint, as if an earlier hook had.
     pub fn opened_port(mut self, port: Port) -> State {
-        self.opened_ports.entry(String::new()).or_default().insert(port);
+        self.opened_ports
+            .entry(String::new())
+            .or_default()
+            .insert(port);
         self
     }
 

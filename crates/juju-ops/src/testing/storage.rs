@@ -106,28 +106,33 @@ pub(super) fn storage_from_yaml(
             Some(kind) => StorageType::parse(kind).ok_or_else(|| {
                 format!("storage.{name}.type must be \"filesystem\" or \"block\", not {kind:?}")
             })?,
-            None => return Err(format!("storage.{name}.type is required (filesystem or block)")),
+            None => {
+                return Err(format!(
+                    "storage.{name}.type is required (filesystem or block)"
+                ));
+            }
         };
         if kind == StorageType::Block && fields.get("location").is_some_and(|l| !l.is_null()) {
             return Err(format!(
                 "storage.{name}: location may not be specified for \"type: block\""
             ));
         }
-        let max = match fields.get("multiple") {
-            None | Some(Value::Null) => Some(1),
-            Some(Value::Object(multiple)) => match multiple.get("range") {
-                Some(range) => parse_range(range)
-                    .ok_or_else(|| {
-                        format!(
-                            "storage.{name}.multiple.range: value {range} does not match 'm', \
+        let max =
+            match fields.get("multiple") {
+                None | Some(Value::Null) => Some(1),
+                Some(Value::Object(multiple)) => match multiple.get("range") {
+                    Some(range) => parse_range(range)
+                        .ok_or_else(|| {
+                            format!(
+                                "storage.{name}.multiple.range: value {range} does not match 'm', \
                              'm-n', or 'm+'"
-                        )
-                    })?
-                    .1,
-                None => return Err(format!("storage.{name}.multiple.range is required")),
-            },
-            Some(_) => return Err(format!("storage.{name}.multiple must be a mapping")),
-        };
+                            )
+                        })?
+                        .1,
+                    None => return Err(format!("storage.{name}.multiple.range is required")),
+                },
+                Some(_) => return Err(format!("storage.{name}.multiple must be a mapping")),
+            };
         specs.insert(name.clone(), StorageSpec { kind, max });
     }
     Ok(specs)
@@ -302,7 +307,13 @@ impl StorageTools {
             .iter()
             .find(|(known, _)| *known == id)
             .map(|(_, info)| info.clone())
-            .ok_or_else(|| failed(argv, 1, format!("storage {} not found", go_quote(&id.to_string()))))
+            .ok_or_else(|| {
+                failed(
+                    argv,
+                    1,
+                    format!("storage {} not found", go_quote(&id.to_string())),
+                )
+            })
     }
 
     /// `storage-list [<name>]`.
@@ -364,7 +375,11 @@ impl StorageTools {
                      storage {name:?}"
                 ));
             };
-            let attached = self.attached.iter().filter(|(id, _)| id.name() == name).count() as u64;
+            let attached = self
+                .attached
+                .iter()
+                .filter(|(id, _)| id.name() == name)
+                .count() as u64;
             if let Some(max) = spec.max
                 && attached + u64::from(*count) > max
             {
@@ -395,6 +410,65 @@ mod tests {
         }
     }
 
+    fn stderr(error: ToolError) -> (Option<i32>, String) {
+        match error.kind {
+            crate::tools::ToolErrorKind::Failed { code, stderr } => (code, stderr),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn storage_get_and_storage_add_refuse_what_juju_s_init_refuses() {
+        let data = StorageId::parse("data/0").unwrap();
+        let mut tools = StorageTools {
+            attached: vec![(
+                data.clone(),
+                StorageInfo {
+                    kind: StorageType::Filesystem,
+                    location: "/srv/data".into(),
+                },
+            )],
+            ..StorageTools::default()
+        };
+        // `jujuc/storage-get.go` `Init`: outside a storage hook, -s is required.
+        assert_eq!(
+            stderr(tools.get(None).unwrap_err()),
+            (Some(2), "ERROR no storage instance specified\n".to_owned())
+        );
+        // `jujuc/storage-id.go` `storageIdValue.Set`.
+        assert_eq!(
+            stderr(tools.get(Some("data")).unwrap_err()),
+            (
+                Some(2),
+                "ERROR invalid value \"data\" for option -s: invalid storage ID \"data\"\n"
+                    .to_owned()
+            )
+        );
+        assert_eq!(
+            tools.get(Some("data/0")).unwrap().location,
+            PathBuf::from("/srv/data")
+        );
+        tools.hook = Some(data);
+        assert_eq!(tools.get(None).unwrap().kind, StorageType::Filesystem);
+        assert_eq!(tools.list(Some("logs")), Vec::<String>::new());
+        assert_eq!(tools.list(None), ["data/0"]);
+        // `jujuc/storage-add_test.go` `TestStorageAddInit`, no arguments.
+        assert_eq!(
+            stderr(tools.add(&BTreeMap::new()).unwrap_err()),
+            (
+                Some(2),
+                "ERROR storage add requires a storage directive\n".to_owned()
+            )
+        );
+        let zero = BTreeMap::from([("data".to_owned(), 0)]);
+        assert!(
+            stderr(tools.add(&zero).unwrap_err())
+                .1
+                .contains("count must be greater than zero")
+        );
+        assert!(tools.added.is_empty(), "a refused call adds nothing");
+    }
+
     #[test]
     fn storage_is_read_from_charmcraft_yaml() {
         let root = json!({"storage": {
@@ -410,9 +484,18 @@ mod tests {
         for (bad, message) in [
             (json!({"storage": {"data": {}}}), "type is required"),
             (json!({"storage": {"data": {"type": "tmpfs"}}}), "\"tmpfs\""),
-            (json!({"storage": {"d": {"type": "block", "location": "/x"}}}), "location may not"),
-            (json!({"storage": {"data-1": {"type": "block"}}}), "not a valid storage name"),
-            (json!({"storage": {"data": {"type": "block", "multiple": {"range": "x"}}}}), "does not match"),
+            (
+                json!({"storage": {"d": {"type": "block", "location": "/x"}}}),
+                "location may not",
+            ),
+            (
+                json!({"storage": {"data-1": {"type": "block"}}}),
+                "not a valid storage name",
+            ),
+            (
+                json!({"storage": {"data": {"type": "block", "multiple": {"range": "x"}}}}),
+                "does not match",
+            ),
             (json!({"storage": ["data"]}), "mapping"),
         ] {
             let err = storage_from_yaml(bad.as_object().unwrap()).unwrap_err();
