@@ -661,8 +661,8 @@ impl Charm {
         Ok(Value::Object(out))
     }
 
-    /// Every hook the charm handles, sorted: the names given to [`Charm::on`] and the relation
-    /// hooks of [`Charm::on_relation`].
+    /// Every hook the charm handles, sorted: the names given to [`Charm::on`], the relation
+    /// hooks of [`Charm::on_relation`] and the storage hooks of [`Charm::on_storage`].
     pub fn hook_names(&self) -> Vec<&str> {
         self.hooks.keys().map(String::as_str).collect()
     }

@@ -141,6 +141,57 @@
 //! let err = ctx.run(Event::hook("database-relation-changed"), state).unwrap_err();
 //! assert!(matches!(err, RunError::Inconsistent { .. }));
 //! ```
+//!
+//! # Storage, ports and networks
+//!
+//! A [`State`] holds the unit's [`Storage`] instances, its open ports by endpoint and, where a
+//! test needs other addresses than the default ones, the network of a binding.
+//! `charmcraft.yaml`'s `storage:` says which storage exists and its `type:`; each instance gets a
+//! real location inside the context's temporary directory, the same in every run of the context
+//! ([`Context::storage_location`]). [`Event::storage_attached`] and
+//! [`Event::storage_detaching`] set `JUJU_STORAGE_ID`, `JUJU_STORAGE_LOCATION` and
+//! `JUJU_STORAGE_KIND` (Scenario sets the first only). Refused before anything runs: storage
+//! `charmcraft.yaml` does not declare, an instance twice, more instances than `multiple: range:`
+//! allows, a storage event whose instance the state lacks or that is named by string, and a
+//! charm handling a storage hook for undeclared storage.
+//!
+//! Ports are ranges (`8000-8010/udp`) and ICMP, open on every endpoint or on some
+//! (`--endpoints`), as in Juju. Opening and closing follow the hook context's rules (an
+//! overlapping range is refused with Juju's message); `opened-ports` shows this hook's requests
+//! merged in, as newer Juju does; the changes are committed as the controller merges them and
+//! only when the run succeeds, and an endpoint the charm does not have fails the run as Juju's
+//! commit fails. `storage-add` is recorded in [`Output::storage_added`] when the run succeeds.
+//!
+//! Every endpoint, extra binding and `juju-info` has a network: Scenario's `192.0.2.0` unless
+//! [`State::network`] sets another ([`default_network`]); `network-get` for any other name fails
+//! with Juju's `no network config found for binding "x"`.
+//!
+//! ```
+//! # extern crate juju_ops as ops;
+//! use ops::testing::{Context, Event, State, Storage};
+//! use ops::{Charm, Port, StorageKind};
+//!
+//! let yaml = r#"
+//! name: cache
+//! provides:
+//!   metrics: {interface: prometheus_scrape}
+//! storage:
+//!   data: {type: filesystem, location: /srv/cache}
+//! "#;
+//! let charm = Charm::new().on_storage("data", StorageKind::Attached, |event| {
+//!     std::fs::write(event.location().join("ready"), "")?;
+//!     event.open_port(Port::tcp(11211))?;
+//!     event.open_port_for(Port::tcp(9150), &["metrics"])?;
+//!     Ok(())
+//! });
+//! let mut ctx = Context::from_yaml_str(charm, yaml).unwrap();
+//! let data = Storage::new("data");
+//! let state = State::default().storage(data.clone());
+//! let out = ctx.run(Event::storage_attached(&data), state).unwrap();
+//! let ports: Vec<String> = out.state.ports().iter().map(|p| p.to_string()).collect();
+//! assert_eq!(ports, ["9150/tcp (metrics)", "11211/tcp (*)"]);
+//! assert!(ctx.storage_location(&data).unwrap().join("ready").is_file());
+//! ```
 
 mod backend;
 mod consistency;
