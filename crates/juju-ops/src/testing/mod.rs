@@ -603,8 +603,8 @@ impl Context {
     }
 }
 
-/// The context's temporary directory, created on first use with an unpredictable name.
 impl Context {
+    /// The context's temporary directory, created on first use with an unpredictable name.
     fn scratch_root(&mut self) -> Result<PathBuf, RunError> {
         if let Some(scratch) = &self.scratch {
             return Ok(scratch.path().to_path_buf());
