@@ -32,7 +32,8 @@ pub trait Action: DeserializeOwned + JsonSchema + 'static {
 }
 
 type ActionRunner = Box<dyn Fn(&mut dyn HookTools, &UnitEnv, Value) -> Outcome + Send + Sync>;
-type HookRunner = Box<dyn Fn(&mut dyn HookTools, &UnitEnv, &str) -> Outcome + Send + Sync>;
+pub(crate) type HookRunner =
+    Box<dyn Fn(&mut dyn HookTools, &UnitEnv, &str) -> Outcome + Send + Sync>;
 type ConfigOptionsFn = fn() -> Result<Map<String, Value>, SchemaError>;
 
 struct RegisteredAction {
@@ -572,6 +573,15 @@ impl Charm {
         charm
     }
 
+    /// Registers `runner` for `hook` by name (checked by [`Charm::hook_problems`]), after any
+    /// handler already registered for it: the typed registrations of other modules
+    /// ([`Charm::on_storage`]) come through here.
+    pub(crate) fn register_hook(mut self, hook: String, runner: HookRunner) -> Self {
+        self.named_hooks.insert(hook.clone());
+        self.hooks.entry(hook).or_default().push(runner);
+        self
+    }
+
     /// Declares the charm's config type, from which `config: options:` is generated.
     pub fn config<C: DeserializeOwned + JsonSchema>(mut self) -> Self {
         self.config = Some(schema::config_options::<C>);
@@ -651,8 +661,8 @@ impl Charm {
         Ok(Value::Object(out))
     }
 
-    /// Every hook the charm handles, sorted: the names given to [`Charm::on`] and the relation
-    /// hooks of [`Charm::on_relation`].
+    /// Every hook the charm handles, sorted: the names given to [`Charm::on`], the relation
+    /// hooks of [`Charm::on_relation`] and the storage hooks of [`Charm::on_storage`].
     pub fn hook_names(&self) -> Vec<&str> {
         self.hooks.keys().map(String::as_str).collect()
     }
@@ -844,7 +854,7 @@ fn refuse_params(tools: &mut dyn HookTools, errors: &ParamErrors) -> Outcome {
 }
 
 /// Turns a handler's result (or panic) into an outcome, reporting errors where Juju shows them.
-fn finish(
+pub(crate) fn finish(
     unit: &mut Unit<'_>,
     what: &str,
     result: Result<HandlerResult, Box<dyn Any + Send>>,

@@ -27,6 +27,15 @@
 //! state kept between events ([`Unit::state`], [`Unit::set_state`]). [`Unit::status`] and
 //! [`Unit::app_status`] read the statuses back.
 //!
+//! **Storage, ports and network.** [`Charm::on_storage`] handles `<name>-storage-attached` and
+//! `-storage-detaching` with a [`StorageEvent`] (the instance's [`StorageId`], location and
+//! [`StorageType`]); [`Unit::storage_list`], [`Unit::storage`] and [`Unit::add_storage`] use the
+//! storage tools. A [`Port`] is a TCP or UDP port or range, or ICMP, read and printed as Juju does
+//! ([`Port::parse`], with Juju's messages), so an invalid port never reaches `open-port`;
+//! [`Unit::open_port`], [`Unit::open_port_for`] (some endpoints only), [`Unit::close_port`] and
+//! [`Unit::opened_ports`] use the port tools. [`Unit::network`] and [`Unit::network_for`] read an
+//! endpoint's [`NetworkInfo`] (`network-get`), [`Unit::private_address`] the unit's address.
+//!
 //! Modules: [`databag`] (typed databags and their encodings), [`params`] (Juju's param
 //! validation and defaults), [`results`] (result keys), [`schema`] (the `charmcraft.yaml`
 //! schemas generated from Rust types), [`tools`] (the [`HookTools`] trait and the real hook
@@ -35,11 +44,14 @@
 mod charm;
 pub mod databag;
 mod event;
+mod network;
 pub mod params;
+mod ports;
 mod relation;
 pub mod results;
 pub mod schema;
 mod secret;
+mod storage;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod tools;
@@ -56,4 +68,11 @@ pub use relation::{
 pub use secret::Secret;
 pub use tools::{
     HookTools, LogLevel, StatusInfo, StatusName, StatusTarget, ToolError, ToolErrorKind,
+};
+// Storage, ports and network.
+pub use network::{BindAddress, InterfaceAddress, NetworkError, NetworkInfo, UnitAddress};
+pub use ports::{OpenedPort, Port, PortEndpoints, PortError, Protocol};
+pub use storage::{
+    StorageEnv, StorageError, StorageEvent, StorageId, StorageInfo, StorageKind, StorageType,
+    is_storage_name,
 };

@@ -12,6 +12,10 @@ use std::process::{Command, Stdio};
 
 use serde_json::{Map, Value};
 
+use crate::network::{NetworkInfo, UnitAddress};
+use crate::ports::{OpenedPort, Port};
+use crate::storage::StorageInfo;
+
 /// Log levels accepted by `juju-log --log-level`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum LogLevel {
@@ -260,6 +264,56 @@ pub trait HookTools {
         let _ = key;
         Err(ToolError::unsupported("state-delete"))
     }
+
+    // Storage, ports and network.
+
+    /// `storage-get --format=json [-s <id>]`: the kind and location of the instance `id`, or
+    /// without `id` of the storage hook's own instance.
+    fn storage_get(&mut self, id: Option<&str>) -> Result<StorageInfo, ToolError> {
+        let _ = id;
+        Err(ToolError::unsupported("storage-get"))
+    }
+    /// `storage-list --format=json [<name>]`: the ids (`<name>/<n>`) of the attached
+    /// instances, of the storage `name` only when given.
+    fn storage_list(&mut self, name: Option<&str>) -> Result<Vec<String>, ToolError> {
+        let _ = name;
+        Err(ToolError::unsupported("storage-list"))
+    }
+    /// `storage-add <name>=<count>…`: more instances, committed when the hook succeeds.
+    fn storage_add(&mut self, counts: &BTreeMap<String, u32>) -> Result<(), ToolError> {
+        let _ = counts;
+        Err(ToolError::unsupported("storage-add"))
+    }
+    /// `open-port [--endpoints a,b] <port>`: every endpoint when `endpoints` is empty.
+    fn open_port(&mut self, port: &Port, endpoints: &[String]) -> Result<(), ToolError> {
+        let _ = (port, endpoints);
+        Err(ToolError::unsupported("open-port"))
+    }
+    /// `close-port [--endpoints a,b] <port>`: every endpoint when `endpoints` is empty.
+    fn close_port(&mut self, port: &Port, endpoints: &[String]) -> Result<(), ToolError> {
+        let _ = (port, endpoints);
+        Err(ToolError::unsupported("close-port"))
+    }
+    /// `opened-ports --endpoints --format=json`: the unit's open ports with their endpoints,
+    /// sorted as Juju sorts them.
+    fn opened_ports(&mut self) -> Result<Vec<OpenedPort>, ToolError> {
+        Err(ToolError::unsupported("opened-ports"))
+    }
+    /// `network-get <binding> [-r <id>] --format=json`: the binding's network (as the remote
+    /// side of relation `id` sees it, when given).
+    fn network_get(
+        &mut self,
+        binding: &str,
+        relation_id: Option<u32>,
+    ) -> Result<NetworkInfo, ToolError> {
+        let _ = (binding, relation_id);
+        Err(ToolError::unsupported("network-get"))
+    }
+    /// `unit-get --format=json private-address|public-address`.
+    fn unit_get(&mut self, address: UnitAddress) -> Result<String, ToolError> {
+        let _ = address;
+        Err(ToolError::unsupported("unit-get"))
+    }
 }
 
 /// A workload status as `status-get` reports it: the charm's own statuses, or one Juju set
@@ -436,6 +490,26 @@ impl Subprocess {
                 format!("expected a list of strings, got {other}"),
             )),
         }
+    }
+}
+
+impl Subprocess {
+    /// `open-port`/`close-port [--endpoints a,b] <port>`; the port printed as Juju prints it, so
+    /// the tool reads back the same range.
+    fn run_port_tool(
+        &self,
+        tool: &str,
+        port: &Port,
+        endpoints: &[String],
+    ) -> Result<(), ToolError> {
+        let port = port.to_string();
+        let joined = endpoints.join(",");
+        let mut args = Vec::with_capacity(3);
+        if !endpoints.is_empty() {
+            args.extend(["--endpoints", joined.as_str()]);
+        }
+        args.push(port.as_str());
+        self.run(tool, &args).map(drop)
     }
 }
 
@@ -698,6 +772,76 @@ impl HookTools for Subprocess {
 
     fn state_delete(&mut self, key: &str) -> Result<(), ToolError> {
         self.run("state-delete", &["--", key]).map(drop)
+    }
+
+    // Storage, ports and network.
+
+    fn storage_get(&mut self, id: Option<&str>) -> Result<StorageInfo, ToolError> {
+        let mut args = vec!["--format=json"];
+        if let Some(id) = id {
+            args.extend(["-s", id]);
+        }
+        let value = self.run_json("storage-get", &args)?;
+        serde_json::from_value(value)
+            .map_err(|e| bad_output("storage-get", &args, format!("not {{kind, location}}: {e}")))
+    }
+
+    fn storage_list(&mut self, name: Option<&str>) -> Result<Vec<String>, ToolError> {
+        let mut args = vec!["--format=json"];
+        args.extend(name);
+        self.run_string_list("storage-list", &args)
+    }
+
+    fn storage_add(&mut self, counts: &BTreeMap<String, u32>) -> Result<(), ToolError> {
+        let args: Vec<String> = counts.iter().map(|(k, n)| format!("{k}={n}")).collect();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        self.run("storage-add", &args).map(drop)
+    }
+
+    fn open_port(&mut self, port: &Port, endpoints: &[String]) -> Result<(), ToolError> {
+        self.run_port_tool("open-port", port, endpoints)
+    }
+
+    fn close_port(&mut self, port: &Port, endpoints: &[String]) -> Result<(), ToolError> {
+        self.run_port_tool("close-port", port, endpoints)
+    }
+
+    fn opened_ports(&mut self) -> Result<Vec<OpenedPort>, ToolError> {
+        let args = ["--endpoints", "--format=json"];
+        self.run_string_list("opened-ports", &args)?
+            .iter()
+            .map(|line| {
+                OpenedPort::parse(line)
+                    .map_err(|e| bad_output("opened-ports", &args, format!("{line:?}: {e}")))
+            })
+            .collect()
+    }
+
+    fn network_get(
+        &mut self,
+        binding: &str,
+        relation_id: Option<u32>,
+    ) -> Result<NetworkInfo, ToolError> {
+        let id = relation_id.map(|id| id.to_string());
+        let mut args = Vec::with_capacity(4);
+        if let Some(id) = &id {
+            args.extend(["-r", id.as_str()]);
+        }
+        args.extend(["--format=json", binding]);
+        let value = self.run_json("network-get", &args)?;
+        serde_json::from_value(value).map_err(|e| bad_output("network-get", &args, e.to_string()))
+    }
+
+    fn unit_get(&mut self, address: UnitAddress) -> Result<String, ToolError> {
+        let args = ["--format=json", address.as_str()];
+        match self.run_json("unit-get", &args)? {
+            Value::String(address) => Ok(address),
+            other => Err(bad_output(
+                "unit-get",
+                &args,
+                format!("expected an address, got {other}"),
+            )),
+        }
     }
 }
 

@@ -11,12 +11,17 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
+use super::network::NetworkTools;
 use super::relation::{Databag, EndpointSpec, Relation};
+use super::storage::StorageTools;
 use super::{Event, LogLine, Output, State, StatusValue};
 use crate::event::UnitEnv;
+use crate::network::{NetworkInfo, UnitAddress};
+use crate::ports::{OpenedPort, Port};
 use crate::relation::{RelationKind, Role};
 use crate::results;
 use crate::schema::sorted;
+use crate::storage::StorageInfo;
 use crate::tools::{
     HookTools, LogLevel, StatusInfo, StatusName, StatusTarget, ToolError, ToolErrorKind,
 };
@@ -55,6 +60,9 @@ pub(super) struct Backend {
     unit_status: Option<StatusValue>,
     app_status: Option<StatusValue>,
     version: Option<String>,
+    /// Storage, ports and network: set up by the context after `new`.
+    pub(super) storage: StorageTools,
+    pub(super) network: NetworkTools,
 }
 
 impl Backend {
@@ -113,7 +121,19 @@ impl Backend {
             unit_status: state.unit_status.clone(),
             app_status: state.app_status.clone(),
             version: state.workload_version.clone(),
+            storage: StorageTools::default(),
+            network: NetworkTools::default(),
         }
+    }
+
+    /// Why Juju would refuse to commit what a successful run changed (it then puts the unit in
+    /// error, committing nothing): an endpoint of `open-port`/`close-port` the charm does not
+    /// have, a storage `storage-add` cannot add.
+    pub(super) fn commit_problem(&self) -> Option<String> {
+        if let Err(message) = self.network.commit() {
+            return Some(message);
+        }
+        self.storage.commit_problem(&self.unit_name)
     }
 
     /// The run's output; `committed` says whether the run succeeded (exit 0), so that Juju
@@ -130,7 +150,26 @@ impl Backend {
         if committed {
             state.relations = self.relations;
             state.charm_state = self.charm_state;
+            if let Ok(ports) = self.network.commit() {
+                state.opened_ports = ports;
+            }
         }
+        for storage in &mut state.storages {
+            let location = self
+                .storage
+                .attached
+                .iter()
+                .find(|(id, _)| id.name() == storage.name && id.index() == storage.index)
+                .map(|(_, info)| info.location.clone());
+            if location.is_some() {
+                storage.location = location;
+            }
+        }
+        let storage_added = if committed {
+            self.storage.added
+        } else {
+            BTreeMap::new()
+        };
         state.leader_settings = self.leader_settings;
         state.unit_status = self.unit_status;
         state.app_status = self.app_status;
@@ -148,6 +187,7 @@ impl Backend {
             failure: self.failure,
             juju_log: self.juju_log,
             statuses: self.statuses,
+            storage_added,
             state,
         }
     }
@@ -197,7 +237,7 @@ impl Backend {
 
 /// A hook tool's failure as Juju reports it: `ERROR <message>` on stderr, exit 2 for a usage
 /// (`Init`) error and 1 for a `Run` error.
-fn failed(argv: Vec<String>, code: i32, message: impl fmt::Display) -> ToolError {
+pub(super) fn failed(argv: Vec<String>, code: i32, message: impl fmt::Display) -> ToolError {
     ToolError {
         argv,
         kind: ToolErrorKind::Failed {
@@ -522,5 +562,43 @@ impl HookTools for Backend {
     fn state_delete(&mut self, key: &str) -> Result<(), ToolError> {
         self.charm_state.remove(key);
         Ok(())
+    }
+
+    // Storage, ports and network (`storage.rs`, `network.rs`).
+
+    fn storage_get(&mut self, id: Option<&str>) -> Result<StorageInfo, ToolError> {
+        self.storage.get(id)
+    }
+
+    fn storage_list(&mut self, name: Option<&str>) -> Result<Vec<String>, ToolError> {
+        Ok(self.storage.list(name))
+    }
+
+    fn storage_add(&mut self, counts: &BTreeMap<String, u32>) -> Result<(), ToolError> {
+        self.storage.add(counts)
+    }
+
+    fn open_port(&mut self, port: &Port, endpoints: &[String]) -> Result<(), ToolError> {
+        self.network.open(port, endpoints)
+    }
+
+    fn close_port(&mut self, port: &Port, endpoints: &[String]) -> Result<(), ToolError> {
+        self.network.close(port, endpoints)
+    }
+
+    fn opened_ports(&mut self) -> Result<Vec<OpenedPort>, ToolError> {
+        Ok(self.network.opened())
+    }
+
+    fn network_get(
+        &mut self,
+        binding: &str,
+        relation_id: Option<u32>,
+    ) -> Result<NetworkInfo, ToolError> {
+        self.network.network_get(binding, relation_id)
+    }
+
+    fn unit_get(&mut self, address: UnitAddress) -> Result<String, ToolError> {
+        self.network.unit_get(address)
     }
 }
