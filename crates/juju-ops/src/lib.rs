@@ -53,7 +53,11 @@ pub use event::{ActionEvent, ConfigError, DataError, HookEvent, ResultsError, Un
 pub use relation::{
     Endpoint, Relation, RelationData, RelationEnv, RelationError, RelationEvent, RelationKind, Role,
 };
-pub use secret::Secret;
+pub use secret::{
+    Expire, RotatePolicy, Secret, SecretAccess, SecretContent, SecretDecodeError,
+    SecretEncodeError, SecretEnv, SecretError, SecretEvent, SecretInfo, SecretKind, SecretLookup,
+    SecretOptions, SecretOwner, SecretRead, SecretUriError, is_valid_key,
+};
 pub use tools::{
     HookTools, LogLevel, StatusInfo, StatusName, StatusTarget, ToolError, ToolErrorKind,
 };
