@@ -12,11 +12,13 @@ use std::fmt;
 use serde_json::{Map, Value};
 
 use super::relation::{Databag, EndpointSpec, Relation};
+use super::secrets::{Caller, SecretStore};
 use super::{Event, LogLine, Output, State, StatusValue};
 use crate::event::UnitEnv;
 use crate::relation::{RelationKind, Role};
 use crate::results;
 use crate::schema::sorted;
+use crate::secret::{SecretContent, SecretInfo, SecretOptions, SecretOwner, SecretRead};
 use crate::tools::{
     HookTools, LogLevel, StatusInfo, StatusName, StatusTarget, ToolError, ToolErrorKind,
 };
@@ -55,6 +57,8 @@ pub(super) struct Backend {
     unit_status: Option<StatusValue>,
     app_status: Option<StatusValue>,
     version: Option<String>,
+    /// The secrets, with this run's changes (committed on success).
+    secrets: SecretStore,
 }
 
 impl Backend {
@@ -113,6 +117,7 @@ impl Backend {
             unit_status: state.unit_status.clone(),
             app_status: state.app_status.clone(),
             version: state.workload_version.clone(),
+            secrets: SecretStore::new(&state.secrets),
         }
     }
 
@@ -131,6 +136,7 @@ impl Backend {
             state.relations = self.relations;
             state.charm_state = self.charm_state;
         }
+        state.secrets = self.secrets.into_secrets(committed);
         state.leader_settings = self.leader_settings;
         state.unit_status = self.unit_status;
         state.app_status = self.app_status;
@@ -150,6 +156,18 @@ impl Backend {
             statuses: self.statuses,
             state,
         }
+    }
+
+    /// What Juju would refuse when committing the run's changes (a secret the unit does not
+    /// own, a label taken), if anything: the run then fails as Juju fails the hook.
+    pub(super) fn commit_error(&self) -> Option<String> {
+        self.secrets.commit_error().map(str::to_owned)
+    }
+
+    /// The remote application of relation `relation_id` (this unit's own on a peer relation).
+    fn remote_app_of(&self, relation_id: u32) -> Option<String> {
+        let relation = self.relations.iter().find(|r| r.id == relation_id)?;
+        Some(self.remote_app(relation).to_owned())
     }
 
     fn not_in_action(&self, tool: &str) -> Result<(), ToolError> {
@@ -197,7 +215,7 @@ impl Backend {
 
 /// A hook tool's failure as Juju reports it: `ERROR <message>` on stderr, exit 2 for a usage
 /// (`Init`) error and 1 for a `Run` error.
-fn failed(argv: Vec<String>, code: i32, message: impl fmt::Display) -> ToolError {
+pub(super) fn failed(argv: Vec<String>, code: i32, message: impl fmt::Display) -> ToolError {
     ToolError {
         argv,
         kind: ToolErrorKind::Failed {
@@ -207,7 +225,7 @@ fn failed(argv: Vec<String>, code: i32, message: impl fmt::Display) -> ToolError
     }
 }
 
-fn argv(parts: &[&str]) -> Vec<String> {
+pub(super) fn argv(parts: &[&str]) -> Vec<String> {
     parts.iter().map(|p| (*p).to_owned()).collect()
 }
 
@@ -522,5 +540,74 @@ impl HookTools for Backend {
     fn state_delete(&mut self, key: &str) -> Result<(), ToolError> {
         self.charm_state.remove(key);
         Ok(())
+    }
+
+    // Secrets: `SecretStore` (secrets.rs) has Juju's rules.
+
+    fn secret_add(
+        &mut self,
+        owner: SecretOwner,
+        content: &SecretContent,
+        options: &SecretOptions,
+    ) -> Result<String, ToolError> {
+        self.secrets
+            .add(Caller::unit(self.leader), owner, content, options)
+    }
+
+    fn secret_get(
+        &mut self,
+        id: Option<&str>,
+        label: Option<&str>,
+        read: SecretRead,
+    ) -> Result<SecretContent, ToolError> {
+        self.secrets.get(Caller::unit(self.leader), id, label, read)
+    }
+
+    fn secret_set(
+        &mut self,
+        id: &str,
+        content: Option<&SecretContent>,
+        options: &SecretOptions,
+    ) -> Result<(), ToolError> {
+        self.secrets
+            .set(Caller::unit(self.leader), id, content, options)
+    }
+
+    fn secret_grant(
+        &mut self,
+        id: &str,
+        relation_id: u32,
+        unit: Option<&str>,
+    ) -> Result<(), ToolError> {
+        let remote_app = self.remote_app_of(relation_id);
+        let caller = Caller::unit(self.leader).on(remote_app.as_deref());
+        self.secrets.grant(caller, id, relation_id, unit)
+    }
+
+    fn secret_revoke(
+        &mut self,
+        id: &str,
+        relation_id: u32,
+        unit: Option<&str>,
+    ) -> Result<(), ToolError> {
+        let remote_app = self.remote_app_of(relation_id);
+        let caller = Caller::unit(self.leader).on(remote_app.as_deref());
+        self.secrets.revoke(caller, id, relation_id, unit)
+    }
+
+    fn secret_remove(&mut self, id: &str, revision: Option<u32>) -> Result<(), ToolError> {
+        self.secrets.remove(Caller::unit(self.leader), id, revision)
+    }
+
+    fn secret_ids(&mut self) -> Result<Vec<String>, ToolError> {
+        Ok(self.secrets.ids(Caller::unit(self.leader)))
+    }
+
+    fn secret_info_get(
+        &mut self,
+        id: Option<&str>,
+        label: Option<&str>,
+    ) -> Result<SecretInfo, ToolError> {
+        self.secrets.info(Caller::unit(self.leader), id, label)
     }
 }

@@ -145,6 +145,7 @@
 mod backend;
 mod consistency;
 mod relation;
+mod secrets;
 mod state;
 #[cfg(test)]
 mod tests;
@@ -159,6 +160,7 @@ use self::backend::Backend;
 use self::consistency::UnitName;
 use self::relation::EndpointSpec;
 pub use self::relation::{DEFAULT_ADDRESS, Databag, Relation, default_unit_data};
+pub use self::secrets::Secret;
 pub use self::state::{ActionFailed, Event, LogLine, Output, RunError, State, StatusValue};
 use crate::charm::{Charm, Dispatch, EventKind, Outcome};
 use crate::event::UnitEnv;
@@ -300,7 +302,9 @@ impl Context {
                 let (name, raw, id) = (name.clone(), params.clone(), id.clone());
                 self.run_action(event, &name, &raw, id, state)
             }
-            Event::Hook(_) | Event::Relation { .. } => self.run_hook(event, state),
+            Event::Hook(_) | Event::Relation { .. } | Event::Secret { .. } => {
+                self.run_hook(event, state)
+            }
         }
     }
 
@@ -368,8 +372,9 @@ impl Context {
         state: &State,
         unit_name: &str,
     ) -> Result<(), RunError> {
-        let problems =
-            consistency::check(state, event, &self.endpoints, &UnitName::parse(unit_name));
+        let unit = UnitName::parse(unit_name);
+        let mut problems = consistency::check(state, event, &self.endpoints, &unit);
+        problems.extend(secrets::check(state, event, &self.options, &unit));
         if problems.is_empty() {
             Ok(())
         } else {
@@ -431,7 +436,10 @@ impl Context {
         let outcome = self
             .charm
             .dispatch(&Dispatch::Action(name.to_owned()), &mut backend, &env);
-        let committed = outcome.exit_code(EventKind::Action) == 0;
+        // A failed action still exits 0 and Juju commits it, unless committing fails.
+        let committed =
+            outcome.exit_code(EventKind::Action) == 0 && backend.commit_error().is_none();
+        let outcome = commit(outcome, &backend);
         let output = backend.into_output(event, state, env, Some(id), Some(prepared), committed);
         self.history.push(output.clone());
         match outcome {
@@ -459,11 +467,13 @@ impl Context {
         let unit_name = self.unit_name(&state);
         self.check_consistency(&event, &state, &unit_name)?;
         let (relation, kind) = relation_env(&event, &state, &unit_name);
-        let env = self.env(&state, unit_name, None, relation)?;
+        let mut env = self.env(&state, unit_name, None, relation)?;
+        env.secret = secrets::secret_env(&event, &state);
         let mut backend = Backend::new(&state, &self.options, None, &env, kind, &self.endpoints);
         let outcome = self
             .charm
             .dispatch(&Dispatch::Hook(event.name()), &mut backend, &env);
+        let outcome = commit(outcome, &backend);
         let committed = outcome.exit_code(EventKind::Hook) == 0;
         let output = backend.into_output(event, state, env, None, None, committed);
         self.history.push(output.clone());
@@ -498,6 +508,7 @@ impl Context {
             action_id: id.unwrap_or_default().to_owned(),
             juju_version: "3.6.7".to_owned(),
             relation,
+            secret: None,
         })
     }
 
@@ -524,6 +535,17 @@ impl Context {
         let dir = root.join(self.next_dir.to_string()).join("charm");
         std::fs::create_dir_all(&dir).map_err(|e| harness_error(&dir.display().to_string(), e))?;
         Ok(dir)
+    }
+}
+
+/// The outcome once Juju commits a run that succeeded: a change the hook tools accepted but
+/// Juju refuses when committing (a secret the unit does not own, a label taken) fails it.
+fn commit(outcome: Outcome, backend: &Backend) -> Outcome {
+    match (outcome, backend.commit_error()) {
+        (Outcome::Completed, Some(error)) => Outcome::Errored {
+            message: format!("Juju could not commit the changes: {error}"),
+        },
+        (outcome, _) => outcome,
     }
 }
 

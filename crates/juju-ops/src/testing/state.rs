@@ -8,8 +8,10 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::relation::{Databag, Relation};
+use super::secrets::Secret;
 use crate::params::ParamErrors;
 use crate::relation::RelationKind;
+use crate::secret::{Secret as SecretUri, SecretKind};
 use crate::tools::{LogLevel, StatusName};
 
 /// What to run: an action (with params), a hook, or a relation hook.
@@ -34,6 +36,14 @@ pub enum Event {
         /// `JUJU_DEPARTING_UNIT` in `-departed`, when it is not the remote unit (this unit, when
         /// it is the one leaving).
         departing_unit: Option<String>,
+    },
+    /// A secret hook for the secret `id` of the state; build it with [`Event::secret_changed`]
+    /// and its siblings.
+    Secret {
+        kind: SecretKind,
+        id: SecretUri,
+        /// `JUJU_SECRET_REVISION`: in `secret-expired` and `secret-remove` only.
+        revision: Option<u32>,
     },
 }
 
@@ -153,6 +163,7 @@ impl Event {
         match self {
             Event::Action { name, .. } | Event::Hook(name) => name.clone(),
             Event::Relation { kind, endpoint, .. } => kind.hook_name(endpoint),
+            Event::Secret { kind, .. } => kind.hook_name().to_owned(),
         }
     }
 
@@ -211,6 +222,10 @@ pub struct State {
     /// The unit's charm state (`state-get`/`state-set`/`state-delete`), committed only when the
     /// run succeeds.
     pub charm_state: Databag,
+    /// The secrets the unit owns or was granted. In [`Output::state`], what the charm created,
+    /// changed, granted, revoked and removed if the run succeeded (Juju commits those only
+    /// then); a consumer's refreshed revision and labels set through `secret-get` either way.
+    pub secrets: Vec<Secret>,
 }
 
 impl Default for State {
@@ -227,6 +242,7 @@ impl Default for State {
             relations: Vec::new(),
             leader_settings: Databag::new(),
             charm_state: Databag::new(),
+            secrets: Vec::new(),
         }
     }
 }
