@@ -27,6 +27,18 @@
 //! state kept between events ([`Unit::state`], [`Unit::set_state`]). [`Unit::status`] and
 //! [`Unit::app_status`] read the statuses back.
 //!
+//! **Secrets.** A config option of type `secret` is a [`Secret`] (a URI). [`Unit::add_secret`]
+//! creates a secret from a serde type whose fields are its keys (checked against Juju's key
+//! rule, [`is_valid_key`], before any hook tool runs); [`Unit::secret_content`] and its peek
+//! and refresh siblings read one back as a type; [`Unit::set_secret_content`],
+//! [`Unit::set_secret_info`], [`Unit::grant_secret`], [`Unit::revoke_secret`],
+//! [`Unit::remove_secret_revision`] and [`Unit::remove_secret`] manage one, after
+//! `secret-info-get` said the unit owns it (an application's secret on the leader only:
+//! [`SecretError::NotLeader`]). [`Charm::on_secret`] registers a handler for `secret-changed`,
+//! `secret-rotate`, `secret-expired` or `secret-remove`, taking a [`SecretEvent`]. No secret
+//! value reaches an error, a `Debug` output or a log line ([`SecretContent`]'s `Debug` shows
+//! keys only), and the real hook tools get content in a private temporary file, never in argv.
+//!
 //! Modules: [`databag`] (typed databags and their encodings), [`params`] (Juju's param
 //! validation and defaults), [`results`] (result keys), [`schema`] (the `charmcraft.yaml`
 //! schemas generated from Rust types), [`tools`] (the [`HookTools`] trait and the real hook

@@ -141,6 +141,57 @@
 //! let err = ctx.run(Event::hook("database-relation-changed"), state).unwrap_err();
 //! assert!(matches!(err, RunError::Inconsistent { .. }));
 //! ```
+//!
+//! # Secrets
+//!
+//! A [`State`] holds the [`Secret`]s the unit sees: ones it or its application owns
+//! ([`Secret::owner`]), and ones granted to it (no owner), each with the content of the revision
+//! a consumer tracks and of the latest one, its label, description, expiry, rotation policy and
+//! (for an owned secret) its grants per relation. The `secret-*` tools follow Juju's rules and
+//! messages: an owner (the unit, or any unit of the owning application) reads the latest
+//! revision; a consumer reads the revision it tracks, `--peek` the latest without moving, and
+//! `--refresh` moves (at once, as Juju saves it); a secret no longer granted gives `permission
+//! denied`, an unknown one `secret "<uri>" not found`, an unknown label `consumer label "L" not
+//! found`; only the leader creates or manages an application's secret (`this unit is not the
+//! leader`), and `secret-info-get` and `secret-ids` list the application's secrets to the
+//! leader only; content equal to the latest revision's makes no new revision (Juju 3.6).
+//! What the charm creates, sets, grants, revokes and removes is committed only when the hook
+//! succeeds, and a change Juju accepts from the tool but refuses when committing (a secret the
+//! unit does not own, a label taken) fails the run as it fails the hook. [`Output::state`]
+//! shows the result: new secrets with their URIs, owner, content and label, new revisions,
+//! grants, removed revisions (a secret whose every revision was removed is gone).
+//!
+//! Secret events come from a secret of the state ([`Event::secret_changed`],
+//! [`secret_rotate`](Event::secret_rotate), [`secret_expired`](Event::secret_expired),
+//! [`secret_remove`](Event::secret_remove)), with `JUJU_SECRET_ID`, `JUJU_SECRET_LABEL` and,
+//! for the last two, `JUJU_SECRET_REVISION`. The harness refuses a secret event whose secret is
+//! not in the state, `secret-changed` for a secret the unit owns or one without a newer
+//! revision, the owner's events for a secret it does not own (and for an application's secret,
+//! on a unit that is not the leader), a secret hook named by string, and a `secret` config value
+//! that is not a secret URI.
+//!
+//! ```
+//! # extern crate juju_ops as ops;
+//! use ops::testing::{Context, Event, Secret, State};
+//! use ops::{Charm, SecretContent, SecretEvent, SecretKind, SecretOwner};
+//!
+//! let charm = Charm::new().on_secret(SecretKind::Changed, |event: &mut SecretEvent| {
+//!     let content: SecretContent = event.refresh_content()?;
+//!     event.info(format!("now {} keys", content.len()))?;
+//!     Ok(())
+//! });
+//! let mut ctx = Context::from_yaml_str(charm, "name: app").unwrap();
+//!
+//! let token = Secret::new([("token", "old")]).latest_content([("token", "new")]);
+//! let out = ctx.run(Event::secret_changed(&token), State::default().secret(token.clone())).unwrap();
+//! let after = out.state.get_secret(&token.id).unwrap();
+//! assert_eq!(after.tracked_revision, 2);
+//! assert_eq!(after.tracked_content.get("token"), Some("new"));
+//!
+//! // Juju sends secret-changed to consumers only.
+//! let owned = token.clone().owner(SecretOwner::Unit);
+//! assert!(ctx.run(Event::secret_changed(&owned), State::default().secret(owned.clone())).is_err());
+//! ```
 
 mod backend;
 mod consistency;
