@@ -559,7 +559,11 @@ fn arguments_juju_would_misread_are_refused_before_any_call() {
         errors[3],
         "cannot specify unit \"pg\" in relation to application \"pg\""
     );
-    assert_eq!(errors[4], "secret URI \"cj4v5vm78ohs79o84r4\" not valid");
+    assert_eq!(
+        errors[4],
+        "secret URI not valid: a string of 19 characters that does not start with \"secret:\" \
+         (not shown, in case it is a secret value)"
+    );
 }
 
 #[test]
@@ -1426,6 +1430,9 @@ fn no_secret_value_reaches_errors_debug_output_or_logs() {
             unit.set_secret_content(&secret(OTHER_ID), &creds(VALUE))
                 .unwrap_err(),
             unit.secret_content::<Credentials>(&secret(OTHER_ID))
+                .unwrap_err(),
+            // A value put where a URI belongs.
+            unit.secret_content::<Credentials>(&secret(VALUE))
                 .unwrap_err(),
         ]
     });

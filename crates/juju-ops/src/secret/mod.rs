@@ -56,17 +56,49 @@ impl JsonSchema for Secret {
     }
 }
 
-/// A string that is not a secret URI.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A string that is not a secret URI. Its `Display` and `Debug` show the string only when it
+/// starts with `secret:` (anything else may be a value put where a URI belongs).
+#[derive(Clone, PartialEq, Eq)]
 pub struct SecretUriError {
     /// The string given.
     pub given: String,
 }
 
+impl SecretUriError {
+    fn shown(&self) -> bool {
+        self.given.trim_start().starts_with("secret:")
+    }
+}
+
+impl fmt::Debug for SecretUriError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut debug = f.debug_struct("SecretUriError");
+        if self.shown() {
+            debug.field("given", &self.given);
+        } else {
+            debug.field(
+                "given",
+                &format_args!("<{} characters>", self.given.chars().count()),
+            );
+        }
+        debug.finish()
+    }
+}
+
 impl fmt::Display for SecretUriError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Juju's `secrets.ParseURI` message.
-        write!(f, "secret URI {:?} not valid", self.given)
+        // Juju's `secrets.ParseURI` message, for a string meant as a URI. Anything else may be
+        // a value put where a URI belongs (a password in the wrong option): it is not shown.
+        if self.shown() {
+            write!(f, "secret URI {:?} not valid", self.given)
+        } else {
+            write!(
+                f,
+                "secret URI not valid: a string of {} characters that does not start with \
+                 \"secret:\" (not shown, in case it is a secret value)",
+                self.given.chars().count()
+            )
+        }
     }
 }
 
@@ -509,17 +541,21 @@ mod tests {
         );
         assert!(remote.same_secret(&plain));
         for bad in [
-            "",
             "secret:",
             "secret:cheese",
             "secret:CJ4V5VM78OHS79O84R4G",
             "secret://nothost/cj4v5vm78ohs79o84r4g",
             "secret://deadbeef-1bad-500d-9000-4b1d0d06f00d/",
-            "http:cj4v5vm78ohs79o84r4g",
             "secret:cj4v5vm78ohs79o84r4g/x",
         ] {
             let err = Secret::parse(bad).unwrap_err();
             assert_eq!(err.to_string(), format!("secret URI {bad:?} not valid"));
+        }
+        // A string not meant as a URI may be a value: not shown.
+        for bad in ["", "hunter2", "http:cj4v5vm78ohs79o84r4g"] {
+            let err = Secret::parse(bad).unwrap_err().to_string();
+            assert!(!bad.is_empty() || err.contains("0 characters"), "{err}");
+            assert!(bad.is_empty() || !err.contains(bad), "{err}");
         }
         assert!(!Secret("secret:nope".into()).is_valid());
         assert!(!Secret(id.into()).is_valid());
