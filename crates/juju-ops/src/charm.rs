@@ -19,6 +19,7 @@ use crate::event::{ActionEvent, HookEvent, Unit, UnitEnv};
 use crate::params::{self, ParamErrors};
 use crate::relation::{Endpoint, Relation, RelationError, RelationEvent, RelationKind, Role};
 use crate::schema::{self, ActionSpec, SchemaError};
+use crate::secret::{SecretEvent, SecretKind, secret_runner};
 use crate::tools::{HookTools, LogLevel, Subprocess};
 
 /// What a handler returns. Any error type converts with `?`.
@@ -579,6 +580,52 @@ impl Charm {
     pub(crate) fn register_hook(mut self, hook: String, runner: HookRunner) -> Self {
         self.named_hooks.insert(hook.clone());
         self.hooks.entry(hook).or_default().push(runner);
+        self
+    }
+
+    /// Registers a handler for the secret hook of `kind` (`secret-changed`, `secret-rotate`,
+    /// `secret-expired`, `secret-remove`). The handler receives a [`SecretEvent`] for the
+    /// hook's secret (`JUJU_SECRET_ID`, `JUJU_SECRET_LABEL` and, for `secret-expired` and
+    /// `secret-remove`, `JUJU_SECRET_REVISION`), with the secret methods for it. If Juju named
+    /// no secret (or no revision where it names one), the handler does not run and the hook
+    /// fails saying so. Several handlers for one hook run in registration order.
+    ///
+    /// ```
+    /// # extern crate juju_ops as ops;
+    /// use ops::{Charm, HandlerResult, SecretEvent, SecretKind};
+    ///
+    /// #[derive(serde::Deserialize)]
+    /// struct ApiToken {
+    ///     token: String,
+    /// }
+    ///
+    /// fn on_secret_changed(event: &mut SecretEvent) -> HandlerResult {
+    ///     let token: ApiToken = event.refresh_content()?;
+    ///     event.info(format!("new token of {} bytes", token.token.len()))?;
+    ///     Ok(())
+    /// }
+    ///
+    /// fn on_secret_remove(event: &mut SecretEvent) -> HandlerResult {
+    ///     if let Some(revision) = event.revision() {
+    ///         event.remove_revision(revision)?;
+    ///     }
+    ///     Ok(())
+    /// }
+    ///
+    /// let charm = Charm::new()
+    ///     .on_secret(SecretKind::Changed, on_secret_changed)
+    ///     .on_secret(SecretKind::Remove, on_secret_remove);
+    /// assert_eq!(charm.hook_names(), ["secret-changed", "secret-remove"]);
+    /// ```
+    pub fn on_secret(
+        mut self,
+        kind: SecretKind,
+        handler: impl Fn(&mut SecretEvent<'_>) -> HandlerResult + Send + Sync + 'static,
+    ) -> Self {
+        self.hooks
+            .entry(kind.hook_name().to_owned())
+            .or_default()
+            .push(secret_runner(kind, handler));
         self
     }
 

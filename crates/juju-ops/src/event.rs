@@ -18,6 +18,7 @@ use crate::databag::{self, Databag, DatabagError, DatabagErrorKind};
 use crate::relation::RelationEnv;
 use crate::results::{self, KeyError};
 use crate::storage::StorageEnv;
+use crate::secret::SecretEnv;
 use crate::tools::{HookTools, LogLevel, StatusInfo, StatusName, StatusTarget, ToolError};
 
 /// Facts about the running unit, read once from the environment Juju sets (contract §1.3).
@@ -37,6 +38,8 @@ pub struct UnitEnv {
     pub relation: Option<RelationEnv>,
     /// The storage instance of a storage hook; `None` in any other event.
     pub storage: Option<StorageEnv>,
+    /// The secret of a secret hook (`JUJU_SECRET_*`); `None` in any other event.
+    pub secret: Option<SecretEnv>,
 }
 
 impl UnitEnv {
@@ -56,6 +59,7 @@ impl UnitEnv {
             juju_version: var("JUJU_VERSION"),
             relation: RelationEnv::from_vars(|k| std::env::var(k).ok()),
             storage: StorageEnv::from_vars(|k| std::env::var(k).ok()),
+            secret: SecretEnv::from_vars(|k| std::env::var(k).ok()),
         }
     }
 }

@@ -15,6 +15,7 @@ use serde_json::{Map, Value};
 use crate::network::{NetworkInfo, UnitAddress};
 use crate::ports::{OpenedPort, Port};
 use crate::storage::StorageInfo;
+use crate::secret::{self, SecretContent, SecretInfo, SecretOptions, SecretOwner, SecretRead};
 
 /// Log levels accepted by `juju-log --log-level`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -314,6 +315,82 @@ pub trait HookTools {
         let _ = address;
         Err(ToolError::unsupported("unit-get"))
     }
+
+    // Secrets (`secret-*`). Content is a `SecretContent`, whose `Debug` hides the values; the
+    // real tools get it in a private temporary file, never in argv.
+
+    /// `secret-add --owner <owner> [--label …] [--description …] [--expire …] [--rotate …]`
+    /// with `content`: prints the new secret's URI. Keys are checked by the caller.
+    fn secret_add(
+        &mut self,
+        owner: SecretOwner,
+        content: &SecretContent,
+        options: &SecretOptions,
+    ) -> Result<String, ToolError> {
+        let _ = (owner, content, options);
+        Err(ToolError::unsupported("secret-add"))
+    }
+    /// `secret-get <id> [--label L] [--peek|--refresh] --format=json`, or `--label L` alone:
+    /// the content of the revision `read` names.
+    fn secret_get(
+        &mut self,
+        id: Option<&str>,
+        label: Option<&str>,
+        read: SecretRead,
+    ) -> Result<SecretContent, ToolError> {
+        let _ = (id, label, read);
+        Err(ToolError::unsupported("secret-get"))
+    }
+    /// `secret-set <id> [options]` with `content` (a new revision), or without (metadata only).
+    fn secret_set(
+        &mut self,
+        id: &str,
+        content: Option<&SecretContent>,
+        options: &SecretOptions,
+    ) -> Result<(), ToolError> {
+        let _ = (id, content, options);
+        Err(ToolError::unsupported("secret-set"))
+    }
+    /// `secret-grant <id> -r <relation> [--unit U]`: the relation's remote application (or one
+    /// unit of it) may read the secret.
+    fn secret_grant(
+        &mut self,
+        id: &str,
+        relation_id: u32,
+        unit: Option<&str>,
+    ) -> Result<(), ToolError> {
+        let _ = (id, relation_id, unit);
+        Err(ToolError::unsupported("secret-grant"))
+    }
+    /// `secret-revoke <id> -r <relation> [--unit U]`.
+    fn secret_revoke(
+        &mut self,
+        id: &str,
+        relation_id: u32,
+        unit: Option<&str>,
+    ) -> Result<(), ToolError> {
+        let _ = (id, relation_id, unit);
+        Err(ToolError::unsupported("secret-revoke"))
+    }
+    /// `secret-remove <id> [--revision N]`: one revision, or the whole secret.
+    fn secret_remove(&mut self, id: &str, revision: Option<u32>) -> Result<(), ToolError> {
+        let _ = (id, revision);
+        Err(ToolError::unsupported("secret-remove"))
+    }
+    /// `secret-ids --format=json`: the ids of the secrets this unit owns, and its
+    /// application's on the leader (bare ids, as Juju prints them).
+    fn secret_ids(&mut self) -> Result<Vec<String>, ToolError> {
+        Err(ToolError::unsupported("secret-ids"))
+    }
+    /// `secret-info-get <id> --format=json`, or `--label L`: an owned secret's metadata.
+    fn secret_info_get(
+        &mut self,
+        id: Option<&str>,
+        label: Option<&str>,
+    ) -> Result<SecretInfo, ToolError> {
+        let _ = (id, label);
+        Err(ToolError::unsupported("secret-info-get"))
+    }
 }
 
 /// A workload status as `status-get` reports it: the charm's own statuses, or one Juju set
@@ -354,7 +431,7 @@ impl Subprocess {
         }
     }
 
-    fn run(&self, tool: &str, args: &[&str]) -> Result<String, ToolError> {
+    pub(crate) fn run(&self, tool: &str, args: &[&str]) -> Result<String, ToolError> {
         self.run_with_stdin(tool, args, None)
     }
 
@@ -435,7 +512,7 @@ impl Subprocess {
         })
     }
 
-    fn run_json(&self, tool: &str, args: &[&str]) -> Result<Value, ToolError> {
+    pub(crate) fn run_json(&self, tool: &str, args: &[&str]) -> Result<Value, ToolError> {
         let out = self.run(tool, args)?;
         serde_json::from_str(&out)
             .map_err(|e| bad_output(tool, args, format!("invalid JSON ({e}): {out:?}")))
@@ -470,7 +547,11 @@ impl Subprocess {
     }
 
     /// Runs a tool printing a list of strings (`relation-ids`, `relation-list`).
-    fn run_string_list(&self, tool: &str, args: &[&str]) -> Result<Vec<String>, ToolError> {
+    pub(crate) fn run_string_list(
+        &self,
+        tool: &str,
+        args: &[&str],
+    ) -> Result<Vec<String>, ToolError> {
         match self.run_json(tool, args)? {
             Value::Null => Ok(Vec::new()),
             Value::Array(items) => items
@@ -513,7 +594,7 @@ impl Subprocess {
     }
 }
 
-fn bad_output(tool: &str, args: &[&str], reason: String) -> ToolError {
+pub(crate) fn bad_output(tool: &str, args: &[&str], reason: String) -> ToolError {
     ToolError {
         argv: std::iter::once(tool)
             .chain(args.iter().copied())
@@ -842,6 +923,67 @@ impl HookTools for Subprocess {
                 format!("expected an address, got {other}"),
             )),
         }
+    }
+
+    fn secret_add(
+        &mut self,
+        owner: SecretOwner,
+        content: &SecretContent,
+        options: &SecretOptions,
+    ) -> Result<String, ToolError> {
+        secret::subprocess::secret_add(self, owner, content, options)
+    }
+
+    fn secret_get(
+        &mut self,
+        id: Option<&str>,
+        label: Option<&str>,
+        read: SecretRead,
+    ) -> Result<SecretContent, ToolError> {
+        secret::subprocess::secret_get(self, id, label, read)
+    }
+
+    fn secret_set(
+        &mut self,
+        id: &str,
+        content: Option<&SecretContent>,
+        options: &SecretOptions,
+    ) -> Result<(), ToolError> {
+        secret::subprocess::secret_set(self, id, content, options)
+    }
+
+    fn secret_grant(
+        &mut self,
+        id: &str,
+        relation_id: u32,
+        unit: Option<&str>,
+    ) -> Result<(), ToolError> {
+        secret::subprocess::secret_grant_or_revoke(self, "secret-grant", id, relation_id, unit)
+    }
+
+    fn secret_revoke(
+        &mut self,
+        id: &str,
+        relation_id: u32,
+        unit: Option<&str>,
+    ) -> Result<(), ToolError> {
+        secret::subprocess::secret_grant_or_revoke(self, "secret-revoke", id, relation_id, unit)
+    }
+
+    fn secret_remove(&mut self, id: &str, revision: Option<u32>) -> Result<(), ToolError> {
+        secret::subprocess::secret_remove(self, id, revision)
+    }
+
+    fn secret_ids(&mut self) -> Result<Vec<String>, ToolError> {
+        secret::subprocess::secret_ids(self)
+    }
+
+    fn secret_info_get(
+        &mut self,
+        id: Option<&str>,
+        label: Option<&str>,
+    ) -> Result<SecretInfo, ToolError> {
+        secret::subprocess::secret_info_get(self, id, label)
     }
 }
 

@@ -192,11 +192,63 @@
 //! assert_eq!(ports, ["9150/tcp (metrics)", "11211/tcp (*)"]);
 //! assert!(ctx.storage_location(&data).unwrap().join("ready").is_file());
 //! ```
+//!
+//! # Secrets
+//!
+//! A [`State`] holds the [`Secret`]s the unit sees: ones it or its application owns
+//! ([`Secret::owner`]), and ones granted to it (no owner), each with the content of the revision
+//! a consumer tracks and of the latest one, its label, description, expiry, rotation policy and
+//! (for an owned secret) its grants per relation. The `secret-*` tools follow Juju's rules and
+//! messages: an owner (the unit, or any unit of the owning application) reads the latest
+//! revision; a consumer reads the revision it tracks, `--peek` the latest without moving, and
+//! `--refresh` moves (at once, as Juju saves it); a secret no longer granted gives `permission
+//! denied`, an unknown one `secret "<uri>" not found`, an unknown label `consumer label "L" not
+//! found`; only the leader creates or manages an application's secret (`this unit is not the
+//! leader`), and `secret-info-get` and `secret-ids` list the application's secrets to the
+//! leader only; content equal to the latest revision's makes no new revision (Juju 3.6).
+//! What the charm creates, sets, grants, revokes and removes is committed only when the hook
+//! succeeds, and a change Juju accepts from the tool but refuses when committing (a secret the
+//! unit does not own, a label taken) fails the run as it fails the hook. [`Output::state`]
+//! shows the result: new secrets with their URIs, owner, content and label, new revisions,
+//! grants, removed revisions (a secret whose every revision was removed is gone).
+//!
+//! Secret events come from a secret of the state ([`Event::secret_changed`],
+//! [`secret_rotate`](Event::secret_rotate), [`secret_expired`](Event::secret_expired),
+//! [`secret_remove`](Event::secret_remove)), with `JUJU_SECRET_ID`, `JUJU_SECRET_LABEL` and,
+//! for the last two, `JUJU_SECRET_REVISION`. The harness refuses a secret event whose secret is
+//! not in the state, `secret-changed` for a secret the unit owns or one without a newer
+//! revision, the owner's events for a secret it does not own (and for an application's secret,
+//! on a unit that is not the leader), a secret hook named by string, and a `secret` config value
+//! that is not a secret URI.
+//!
+//! ```
+//! # extern crate juju_ops as ops;
+//! use ops::testing::{Context, Event, Secret, State};
+//! use ops::{Charm, SecretContent, SecretEvent, SecretKind, SecretOwner};
+//!
+//! let charm = Charm::new().on_secret(SecretKind::Changed, |event: &mut SecretEvent| {
+//!     let content: SecretContent = event.refresh_content()?;
+//!     event.info(format!("now {} keys", content.len()))?;
+//!     Ok(())
+//! });
+//! let mut ctx = Context::from_yaml_str(charm, "name: app").unwrap();
+//!
+//! let token = Secret::new([("token", "old")]).latest_content([("token", "new")]);
+//! let out = ctx.run(Event::secret_changed(&token), State::default().secret(token.clone())).unwrap();
+//! let after = out.state.get_secret(&token.id).unwrap();
+//! assert_eq!(after.tracked_revision, 2);
+//! assert_eq!(after.tracked_content.get("token"), Some("new"));
+//!
+//! // Juju sends secret-changed to consumers only.
+//! let owned = token.clone().owner(SecretOwner::Unit);
+//! assert!(ctx.run(Event::secret_changed(&owned), State::default().secret(owned.clone())).is_err());
+//! ```
 
 mod backend;
 mod consistency;
 mod network;
 mod relation;
+mod secrets;
 mod state;
 mod storage;
 #[cfg(test)]
@@ -213,6 +265,7 @@ use self::consistency::UnitName;
 pub use self::network::{OpenedPorts, default_network};
 use self::relation::EndpointSpec;
 pub use self::relation::{DEFAULT_ADDRESS, Databag, Relation, default_unit_data};
+pub use self::secrets::Secret;
 pub use self::state::{ActionFailed, Event, LogLine, Output, RunError, State, StatusValue};
 pub use self::storage::Storage;
 use crate::charm::{Charm, Dispatch, EventKind, Outcome};
@@ -364,9 +417,10 @@ impl Context {
                 let (name, raw, id) = (name.clone(), params.clone(), id.clone());
                 self.run_action(event, &name, &raw, id, state)
             }
-            Event::Hook(_) | Event::Relation { .. } | Event::Storage { .. } => {
-                self.run_hook(event, state)
-            }
+            Event::Hook(_)
+            | Event::Relation { .. }
+            | Event::Storage { .. }
+            | Event::Secret { .. } => self.run_hook(event, state),
         }
     }
 
@@ -453,10 +507,11 @@ impl Context {
         state: &State,
         unit_name: &str,
     ) -> Result<(), RunError> {
-        let mut problems =
-            consistency::check(state, event, &self.endpoints, &UnitName::parse(unit_name));
+        let unit = UnitName::parse(unit_name);
+        let mut problems = consistency::check(state, event, &self.endpoints, &unit);
         storage::check(state, event, &self.storage_specs, &mut problems);
         network::check(state, &self.bindings(), &mut problems);
+        problems.extend(secrets::check(state, event, &self.options, &unit));
         if problems.is_empty() {
             Ok(())
         } else {
@@ -519,6 +574,7 @@ impl Context {
         let outcome = self
             .charm
             .dispatch(&Dispatch::Action(name.to_owned()), &mut backend, &env);
+        // A failed action still exits 0 and Juju commits it, unless committing fails.
         let (outcome, committed) = commit(outcome, EventKind::Action, &backend);
         let output = backend.into_output(event, state, env, Some(id), Some(prepared), committed);
         self.history.push(output.clone());
@@ -548,6 +604,7 @@ impl Context {
         self.check_consistency(&event, &state, &unit_name)?;
         let (relation, kind) = relation_env(&event, &state, &unit_name);
         let mut env = self.env(&state, unit_name, None, relation)?;
+        env.secret = secrets::secret_env(&event, &state);
         let mut backend = Backend::new(&state, &self.options, None, &env, kind, &self.endpoints);
         self.prepare_storage_and_network(&event, &state, &mut env, &mut backend)?;
         let outcome = self
@@ -588,6 +645,7 @@ impl Context {
             juju_version: "3.6.7".to_owned(),
             relation,
             storage: None,
+            secret: None,
         })
     }
 

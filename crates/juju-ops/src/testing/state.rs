@@ -12,10 +12,12 @@ use super::network::{OpenedPorts, rendered};
 use super::relation::{Databag, Relation};
 use super::storage::Storage;
 use crate::network::NetworkInfo;
+use super::secrets::Secret;
 use crate::params::ParamErrors;
 use crate::ports::{OpenedPort, Port};
 use crate::relation::RelationKind;
 use crate::storage::StorageKind;
+use crate::secret::{Secret as SecretUri, SecretKind};
 use crate::tools::{LogLevel, StatusName};
 
 /// What to run: an action (with params), a hook, or a relation hook.
@@ -47,6 +49,14 @@ pub enum Event {
         kind: StorageKind,
         name: String,
         index: u32,
+    },
+    /// A secret hook for the secret `id` of the state; build it with [`Event::secret_changed`]
+    /// and its siblings.
+    Secret {
+        kind: SecretKind,
+        id: SecretUri,
+        /// `JUJU_SECRET_REVISION`: in `secret-expired` and `secret-remove` only.
+        revision: Option<u32>,
     },
 }
 
@@ -188,6 +198,7 @@ impl Event {
             Event::Action { name, .. } | Event::Hook(name) => name.clone(),
             Event::Relation { kind, endpoint, .. } => kind.hook_name(endpoint),
             Event::Storage { kind, name, .. } => kind.hook_name(name),
+            Event::Secret { kind, .. } => kind.hook_name().to_owned(),
         }
     }
 
@@ -256,6 +267,10 @@ pub struct State {
     /// [`default_network`](super::default_network); every endpoint, extra binding and
     /// `juju-info` has one.
     pub networks: BTreeMap<String, NetworkInfo>,
+    /// The secrets the unit owns or was granted. In [`Output::state`], what the charm created,
+    /// changed, granted, revoked and removed if the run succeeded (Juju commits those only
+    /// then); a consumer's refreshed revision and labels set through `secret-get` either way.
+    pub secrets: Vec<Secret>,
 }
 
 impl Default for State {
@@ -275,6 +290,7 @@ impl Default for State {
             storages: Vec::new(),
             opened_ports: OpenedPorts::new(),
             networks: BTreeMap::new(),
+            secrets: Vec::new(),
         }
     }
 }
