@@ -17,8 +17,8 @@ use serde_json::Value;
 use crate::databag::{self, Databag, DatabagError, DatabagErrorKind};
 use crate::relation::RelationEnv;
 use crate::results::{self, KeyError};
-use crate::storage::StorageEnv;
 use crate::secret::SecretEnv;
+use crate::storage::StorageEnv;
 use crate::tools::{HookTools, LogLevel, StatusInfo, StatusName, StatusTarget, ToolError};
 
 /// Facts about the running unit, read once from the environment Juju sets (contract §1.3).

@@ -14,8 +14,8 @@ use serde_json::{Map, Value};
 
 use crate::network::{NetworkInfo, UnitAddress};
 use crate::ports::{OpenedPort, Port};
-use crate::storage::StorageInfo;
 use crate::secret::{self, SecretContent, SecretInfo, SecretOptions, SecretOwner, SecretRead};
+use crate::storage::StorageInfo;
 
 /// Log levels accepted by `juju-log --log-level`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

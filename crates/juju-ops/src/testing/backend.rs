@@ -13,8 +13,8 @@ use serde_json::{Map, Value};
 
 use super::network::NetworkTools;
 use super::relation::{Databag, EndpointSpec, Relation};
-use super::storage::StorageTools;
 use super::secrets::{Caller, SecretStore};
+use super::storage::StorageTools;
 use super::{Event, LogLine, Output, State, StatusValue};
 use crate::event::UnitEnv;
 use crate::network::{NetworkInfo, UnitAddress};
@@ -22,8 +22,8 @@ use crate::ports::{OpenedPort, Port};
 use crate::relation::{RelationKind, Role};
 use crate::results;
 use crate::schema::sorted;
-use crate::storage::StorageInfo;
 use crate::secret::{SecretContent, SecretInfo, SecretOptions, SecretOwner, SecretRead};
+use crate::storage::StorageInfo;
 use crate::tools::{
     HookTools, LogLevel, StatusInfo, StatusName, StatusTarget, ToolError, ToolErrorKind,
 };

@@ -10,14 +10,14 @@ use serde_json::{Map, Value};
 
 use super::network::{OpenedPorts, rendered};
 use super::relation::{Databag, Relation};
+use super::secrets::Secret;
 use super::storage::Storage;
 use crate::network::NetworkInfo;
-use super::secrets::Secret;
 use crate::params::ParamErrors;
 use crate::ports::{OpenedPort, Port};
 use crate::relation::RelationKind;
-use crate::storage::StorageKind;
 use crate::secret::{Secret as SecretUri, SecretKind};
+use crate::storage::StorageKind;
 use crate::tools::{LogLevel, StatusName};
 
 /// What to run: an action (with params), a hook, or a relation hook.
