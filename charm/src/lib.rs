@@ -24,5 +24,6 @@ pub fn charm() -> ops::Charm {
         .on_relation::<database::Database>(ops::RelationKind::Created, database::on_created)
         .on_relation::<database::Database>(ops::RelationKind::Changed, database::on_changed)
         .on_relation::<database::Database>(ops::RelationKind::Broken, database::on_broken)
+        .on_secret(ops::SecretKind::Changed, database::on_secret_changed)
         .action(database::on_connection_info)
 }

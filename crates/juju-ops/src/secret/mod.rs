@@ -317,6 +317,7 @@ impl Expire {
     }
 
     /// The time this expiry names, counting a duration from `now`, as RFC 3339.
+    #[cfg(feature = "testing")]
     pub(crate) fn resolve(&self, now: SystemTime) -> Result<String, String> {
         match self {
             Expire::In(d) => {
