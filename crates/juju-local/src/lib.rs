@@ -25,6 +25,7 @@ pub mod records;
 mod relation;
 mod resources;
 mod secret_uri;
+mod secrets;
 mod state;
 mod sys;
 mod tools;

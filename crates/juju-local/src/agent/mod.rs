@@ -45,6 +45,8 @@ pub enum Kind {
 pub struct HookInfo {
     pub name: String,
     pub relation: Option<HookRelation>,
+    /// A secret hook's secret (`JUJU_SECRET_*`).
+    pub secret: Option<crate::secrets::Due>,
 }
 
 impl HookInfo {
@@ -53,6 +55,7 @@ impl HookInfo {
         HookInfo {
             name: name.to_owned(),
             relation: None,
+            secret: None,
         }
     }
 }
@@ -136,6 +139,8 @@ pub struct Context {
     /// The model, where the relation tools read other units' and applications' databags.
     pub model: Model,
     pub model_uuid: String,
+    /// What the secret tools staged, committed only when the process succeeds.
+    pub secrets: crate::secrets::Pending,
     log_path: PathBuf,
 }
 
@@ -193,6 +198,7 @@ impl Context {
                 dir: PathBuf::from("/nonexistent"),
             },
             model_uuid: "uuid".into(),
+            secrets: crate::secrets::Pending::default(),
             log_path: PathBuf::from("/dev/null"),
         }
     }
@@ -287,6 +293,7 @@ pub fn run(
         relations,
         model: model.clone(),
         model_uuid: model_uuid.clone(),
+        secrets: crate::secrets::Pending::default(),
         log_path: unit_dir.join("log"),
     };
     let Some(program) = program(&kind, &charm_dir) else {

@@ -23,7 +23,7 @@ mod status;
 mod tasks;
 mod units;
 mod version;
-mod wait;
+pub(crate) mod wait;
 mod worker;
 
 use crate::error::{Result, usage};

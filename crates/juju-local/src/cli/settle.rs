@@ -127,6 +127,7 @@ fn relation_hook(
         .map(|e| e.app.clone())
         .unwrap_or_default();
     HookInfo {
+        secret: None,
         name: format!("{endpoint}-{}", kind.suffix()),
         relation: Some(HookRelation {
             id: relation.id,

@@ -319,7 +319,9 @@ fn settings_from_file(
 
 /// `yaml.Unmarshal` of a settings file into `map[string]string`, with yaml.v2's messages for
 /// what does not fit.
-fn yaml_settings(text: &str) -> Result<std::collections::BTreeMap<String, String>, String> {
+pub(crate) fn yaml_settings(
+    text: &str,
+) -> Result<std::collections::BTreeMap<String, String>, String> {
     let mut out = std::collections::BTreeMap::new();
     if text.trim().is_empty() {
         return Ok(out);
