@@ -46,7 +46,7 @@ pub struct HookInfo {
     pub name: String,
     pub relation: Option<HookRelation>,
     /// A secret hook's secret (`JUJU_SECRET_*`).
-    pub secret: Option<crate::secrets::Due>,
+    pub secret: Option<Box<crate::secrets::Due>>,
 }
 
 impl HookInfo {

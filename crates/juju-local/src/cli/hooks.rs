@@ -121,6 +121,11 @@ pub fn finish_unit(
             model.save_app(&app)
         })?;
     }
+    // Secrets the process created, changed, removed, granted or revoked: committed only on
+    // success, like relation data.
+    if success && !context.secrets.is_empty() {
+        followups |= crate::secrets::commit(model, &context.secrets, crate::secrets::now(model))?;
+    }
     model.save_unit(&unit)?;
     Ok(followups)
 }

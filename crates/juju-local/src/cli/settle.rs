@@ -53,6 +53,8 @@ enum Update {
     Broken(u32),
     LeaderElected,
     LeaderSettings(u64),
+    /// A secret hook ran (recorded in the secret store, not on the unit).
+    Secret(Box<crate::secrets::Due>),
 }
 
 /// The model as the resolver reads it.
@@ -60,6 +62,9 @@ struct Snapshot {
     relations: Relations,
     apps: BTreeMap<String, AppRecord>,
     units: Vec<UnitRecord>,
+    /// The secrets, and the model's time their hooks fall due by.
+    secrets: crate::secrets::Store,
+    now: i64,
 }
 
 impl Snapshot {
@@ -82,6 +87,8 @@ impl Snapshot {
             relations,
             apps,
             units,
+            secrets: crate::secrets::load(model)?,
+            now: crate::secrets::now(model),
         })
     }
 
@@ -170,6 +177,21 @@ fn next_op(snap: &Snapshot, unit: &UnitRecord) -> Option<(u8, Op)> {
                     Update::LeaderSettings(app.leader_settings_version),
                 ),
             );
+        }
+        // The secrets resolver runs after leadership's, before the relations' hooks.
+        let name = unit.name();
+        let caller = crate::secrets::Caller {
+            unit: &name,
+            app: &unit.app,
+            leader: unit.leader,
+        };
+        if let Some(due) = crate::secrets::next_due(&snap.secrets, snap.now, &caller) {
+            let hook = HookInfo {
+                name: due.kind.name().to_owned(),
+                relation: None,
+                secret: Some(Box::new(due.clone())),
+            };
+            offer(2, Op::Hook(hook, Update::Secret(Box::new(due))));
         }
     }
     let mut in_scope = false;
@@ -325,6 +347,7 @@ fn apply(unit: &mut UnitRecord, update: &Update) {
         Update::Broken(id) => leave_scope(unit, *id),
         Update::LeaderElected => unit.elected_pending = false,
         Update::LeaderSettings(version) => unit.leader_settings_seen = *version,
+        Update::Secret(_) => {}
     }
 }
 
@@ -424,6 +447,10 @@ fn step(model: &Model, app_name: &str, number: u32) -> Result<Step> {
             let mut unit = model.unit(app_name, number)?;
             apply(&mut unit, &update);
             model.save_unit(&unit)?;
+            if let Update::Secret(due) = &update {
+                let now = crate::secrets::now(model);
+                crate::secrets::hook_done(model, due, &unit.name(), now)?;
+            }
             Ok(Step::Ran(name, ok))
         }
         Op::Remove => {
@@ -440,11 +467,13 @@ fn step(model: &Model, app_name: &str, number: u32) -> Result<Step> {
                 }
             }
             let was_leader = model.unit(app_name, number)?.leader;
+            let mut app_gone = false;
             let remaining = model.locked(|| {
                 let mut app = model.app(app_name)?;
                 app.units.retain(|n| *n != number);
                 if app.units.is_empty() && app.dying {
                     remove_dir(&model.app_dir(app_name))?;
+                    app_gone = true;
                     return Ok(Vec::new());
                 }
                 model.save_app(&app)?;
@@ -452,6 +481,15 @@ fn step(model: &Model, app_name: &str, number: u32) -> Result<Step> {
                 Ok(app.units.clone())
             })?;
             drop(lock);
+            // The unit's secrets and what it consumed go with it, its application's with the
+            // application.
+            crate::secrets::update(model, |store| {
+                store.forget_unit(&format!("{app_name}/{number}"));
+                if app_gone {
+                    store.forget_app(app_name);
+                }
+                Ok(())
+            })?;
             if was_leader {
                 elect(model, app_name, &remaining)?;
             }
@@ -525,6 +563,13 @@ fn remove_finished_relations(model: &Model) -> Result<()> {
             model.save_unit(&fresh)?;
         }
     }
+    // Grants made in a relation's scope go with it.
+    crate::secrets::update(model, |store| {
+        for id in &finished {
+            store.forget_relation(*id);
+        }
+        Ok(())
+    })?;
     model.locked(|| {
         let mut relations = model.relations()?;
         relations.relations.retain(|r| !finished.contains(&r.id));

@@ -706,7 +706,12 @@ pub fn commit(model: &Model, pending: &Pending, now: i64) -> Result<bool> {
     if pending.is_empty() {
         return Ok(false);
     }
-    update(model, |store| {
+    update(model, |store| Ok(apply(store, pending, now)))
+}
+
+/// [`commit`]'s work on a store the caller has locked.
+pub fn apply(store: &mut Store, pending: &Pending, now: i64) -> bool {
+    {
         let before = store.clone();
         for create in &pending.creates {
             if store.secrets.contains_key(&create.id) {
@@ -770,8 +775,8 @@ pub fn commit(model: &Model, pending: &Pending, now: i64) -> Result<bool> {
         for (id, revision) in &pending.deletes {
             delete(store, id, *revision);
         }
-        Ok(*store != before)
-    })
+        *store != before
+    }
 }
 
 /// Applies an update's metadata and content to a secret (a new revision when the content

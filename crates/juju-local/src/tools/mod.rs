@@ -14,10 +14,11 @@ use crate::gojson;
 
 mod action;
 mod relation;
+mod secret;
 mod unit;
 
 /// Every hook tool this local Juju provides.
-pub const NAMES: [&str; 22] = [
+pub const NAMES: [&str; 30] = [
     "action-get",
     "action-set",
     "action-log",
@@ -40,6 +41,15 @@ pub const NAMES: [&str; 22] = [
     "relation-get",
     "relation-set",
     "relation-model-get",
+    // Secrets.
+    "secret-add",
+    "secret-set",
+    "secret-get",
+    "secret-remove",
+    "secret-grant",
+    "secret-revoke",
+    "secret-ids",
+    "secret-info-get",
 ];
 
 /// The tools that take `--file` (a YAML map of settings, `-` for stdin), which their client
@@ -89,6 +99,19 @@ fn read_file_arg(path: &str) -> FileArg {
     }
 }
 
+/// Reads a secret tool's file (`--file`, `key#file=path`), relative to the tool's working
+/// directory, as bytes (`-` is a file's name here, as `os.ReadFile` reads it).
+fn read_bytes_arg(path: &str) -> FileArg {
+    use base64::Engine;
+    match std::fs::read(path) {
+        Ok(bytes) => FileArg::Base64(base64::prelude::BASE64_STANDARD.encode(bytes)),
+        Err(e) => FileArg::Error(format!(
+            "open {path}: {}",
+            crate::resources::go_io_error(&e)
+        )),
+    }
+}
+
 /// Runs as a hook tool: forwards the call to the agent and relays its answer.
 pub fn client_main(tool: &str, args: Vec<String>) -> i32 {
     let fail = |message: String| {
@@ -106,14 +129,28 @@ pub fn client_main(tool: &str, args: Vec<String>) -> i32 {
     let resource_name = (tool == "resource-get").then(|| args.first().cloned().unwrap_or_default());
     let file = if FILE_TOOLS.contains(&tool) {
         file_flag(&args).map(|path| read_file_arg(&path))
+    } else if secret::CONTENT_TOOLS.contains(&tool) {
+        file_flag(&args).map(|path| read_bytes_arg(&path))
     } else {
         None
+    };
+    let files = if secret::CONTENT_TOOLS.contains(&tool) {
+        secret::file_values(&args)
+            .into_iter()
+            .map(|path| {
+                let read = read_bytes_arg(&path);
+                (path, read)
+            })
+            .collect()
+    } else {
+        Default::default()
     };
     let request = ToolRequest {
         context_id,
         tool: tool.to_owned(),
         args,
         file,
+        files,
     };
     let response = (|| -> std::io::Result<ToolResponse> {
         let mut stream = UnixStream::connect(&address)?;
@@ -224,14 +261,20 @@ fn unrecognized(args: &[String]) -> Reply {
     usage_err(format!("unrecognized args: [{}]", quoted.join(" ")))
 }
 
-/// Runs one tool call against the context (`file`: what the client read for `--file`).
+/// Runs one tool call against the context (`file`: what the client read for `--file`; `files`:
+/// what it read for `key#file=path` arguments).
 pub fn execute(
     context: &mut Context,
     tool: &str,
     args: &[String],
     file: Option<&FileArg>,
+    files: &std::collections::BTreeMap<String, FileArg>,
 ) -> ToolResponse {
-    let reply = dispatch(context, tool, args, file);
+    let reply = match tool {
+        "secret-add" => secret::secret_add(context, args, file, files),
+        "secret-set" => secret::secret_set(context, args, file, files),
+        _ => dispatch(context, tool, args, file),
+    };
     match reply {
         Ok(stdout) => ToolResponse {
             code: 0,
@@ -253,6 +296,12 @@ fn dispatch(context: &mut Context, tool: &str, args: &[String], file: Option<&Fi
         "relation-get" => relation::relation_get(context, args),
         "relation-set" => relation::relation_set(context, args, file),
         "relation-model-get" => relation::relation_model_get(context, args),
+        "secret-get" => secret::secret_get(context, args),
+        "secret-remove" => secret::secret_remove(context, args),
+        "secret-grant" => secret::secret_grant(context, args),
+        "secret-revoke" => secret::secret_revoke(context, args),
+        "secret-ids" => secret::secret_ids(context, args),
+        "secret-info-get" => secret::secret_info_get(context, args),
         "action-get" => action::action_get(context, args),
         "action-set" => action::action_set(context, args),
         "action-log" => action::action_log(context, args),
@@ -306,6 +355,11 @@ fn settings_from_file(
     let text = match file {
         Some(FileArg::Content(text)) => text,
         Some(FileArg::Error(message)) => return Err(crate::error::run_error(message.clone())),
+        Some(FileArg::Base64(_)) => {
+            return Err(crate::error::run_error(
+                "the --file content did not reach the agent as text",
+            ));
+        }
         None => {
             return Err(crate::error::run_error(
                 "the --file content did not reach the agent",

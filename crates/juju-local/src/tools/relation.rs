@@ -43,7 +43,11 @@ const MODEL_GET_FLAGS: FlagSpec = &[
 /// The relation `-r`/`--relation` names, or the hook's own: `N` or `name:N` (only the text after
 /// the last `:` counts), which must be a relation of the unit's context. A bad value is a flag
 /// error (exit 2), as gnuflag reports it: `invalid value "x" for option -r: …`.
-fn relation_id(context: &Context, args: &[String], a: &Args) -> Result<Option<u32>, Fail> {
+pub(super) fn relation_id(
+    context: &Context,
+    args: &[String],
+    a: &Args,
+) -> Result<Option<u32>, Fail> {
     let Some(value) = a.get("relation") else {
         return Ok(context
             .hook_relation()
