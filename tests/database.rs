@@ -1,7 +1,9 @@
 //! The example charm with a database: it requires `database` over `postgresql_client`, here
 //! answered by a Python `ops` stand-in for PostgreSQL that speaks the data-platform libraries'
-//! wire format. On a model of its own: deploy both, integrate, use the credentials in the
-//! `connection-info` action, add a unit, remove the relation, integrate again.
+//! wire format (the user in a secret granted to the relation). On a model of its own: deploy
+//! both, integrate, check the `.pgpass` the charm writes against the secret, use the
+//! credentials in the `connection-info` action, rotate the password, add a unit, remove the
+//! relation, integrate again.
 
 mod support;
 
@@ -49,6 +51,36 @@ fn connection_info(juju: &Juju, unit: &str) -> Result<serde_json::Map<String, Va
     }
 }
 
+/// The user the provider put in its secret for the relation, as the model's admin reads it.
+fn provided_user(juju: &Juju) -> (String, String) {
+    let secrets = juju.secrets(None).unwrap();
+    let user: Vec<_> = secrets
+        .iter()
+        .filter(|s| {
+            s.owner == DB
+                && s.label
+                    .as_deref()
+                    .is_some_and(|l| l.ends_with(".user.secret"))
+        })
+        .collect();
+    let [secret] = user.as_slice() else {
+        panic!("one user secret owned by {DB}: {secrets:?}")
+    };
+    let revealed = juju.reveal_secret(secret.uri.to_string(), None).unwrap();
+    (
+        revealed.content["username"].clone(),
+        revealed.content["password"].clone(),
+    )
+}
+
+/// The `.pgpass` on `unit`, or `None` when it has none.
+fn pgpass(juju: &Juju, unit: &str) -> Option<String> {
+    let task = juju
+        .exec(unit, ["cat ../.pgpass 2>/dev/null || true"])
+        .unwrap();
+    (!task.stdout.is_empty()).then_some(task.stdout)
+}
+
 fn workload_message(juju: &Juju, unit: &str) -> String {
     let status = juju.status().unwrap();
     status.applications[APP].units[unit]
@@ -79,6 +111,27 @@ fn the_charm_gets_credentials_from_the_database_and_lets_them_go() {
     let username = first["username"].as_str().unwrap().to_owned();
     assert!(username.starts_with("relation-"), "{first:?}");
     assert_eq!(first["password"], "set", "{first:?}");
+    // The user came in the provider's secret, and went into the unit's .pgpass.
+    let (secret_user, password) = provided_user(&model);
+    assert_eq!(secret_user, username);
+    let endpoints = first["endpoints"].as_str().unwrap();
+    assert_eq!(
+        pgpass(&model, &unit),
+        Some(format!("{endpoints}:snapshot-demo:{username}:{password}\n"))
+    );
+
+    // A new password (a new revision of the secret) reaches the unit through secret-changed.
+    model
+        .run(format!("{DB}/0"), "rotate-password", &json!({}))
+        .unwrap();
+    wait(&model, |s| all_active(s, &[APP, DB]));
+    let (_, rotated) = provided_user(&model);
+    assert_ne!(rotated, password);
+    assert!(
+        pgpass(&model, &unit).is_some_and(|p| p.ends_with(&format!(":{rotated}\n"))),
+        "{:?}",
+        pgpass(&model, &unit)
+    );
     assert!(
         workload_message(&model, &unit).contains("database snapshot-demo"),
         "{}",
@@ -90,7 +143,9 @@ fn the_charm_gets_credentials_from_the_database_and_lets_them_go() {
     wait(&model, |s| {
         unit_count(s, APP) == 2 && all_active(s, &[APP, DB])
     });
-    let second = connection_info(&model, &format!("{APP}/1")).unwrap();
+    let mut second = connection_info(&model, &format!("{APP}/1")).unwrap();
+    assert!(second["pgpass"].as_str().unwrap().contains("/1/"), "{second:?}");
+    second.insert("pgpass".into(), first["pgpass"].clone());
     assert_eq!(second, first);
 
     model
@@ -104,6 +159,11 @@ fn the_charm_gets_credentials_from_the_database_and_lets_them_go() {
         "no database is related: relate one with `juju integrate backup <database app>`"
     );
     assert_eq!(workload_message(&model, &unit), "ready");
+    assert_eq!(
+        pgpass(&model, &unit),
+        None,
+        "the credentials left with the relation"
+    );
 
     // Integrated again, the provider answers the new relation with a new user.
     model.integrate(APP, DB).unwrap();

@@ -74,6 +74,8 @@ impl Juju {
     }
 
     /// `juju exec --unit UNIT --format json -- COMMAND…`; a non-zero exit is [`Error::Task`].
+    /// Juju joins the words with spaces and runs the line with a shell, so `["cat a || true"]`
+    /// is one shell command, and `["sh", "-c", "cat a"]` runs `sh -c cat a`.
     pub fn exec<S: AsRef<str>>(
         &self,
         unit: impl AsRef<str>,

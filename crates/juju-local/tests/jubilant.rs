@@ -1,8 +1,8 @@
 //! The local Juju under Python's `jubilant` (the client Juju users' integration tests use),
 //! unmodified, from PyPI at a pinned version: `tests/jubilant/check.py` drives it through
 //! every `Juju` method that makes sense on one machine (models, deploy, wait, status, run,
-//! exec, config, model config, show-model, show-unit, version, cli, destroy-model) and shows
-//! that the methods needing clouds or more machines fail with a clear `CLIError`.
+//! exec, config, model config, show-model, show-unit, version, cli, the secret methods,
+//! destroy-model).
 
 mod support;
 

@@ -5,8 +5,8 @@
 //! against the secrets manager facade's, grants through a relation, commit-on-success, the
 //! secret hooks with their environment (rotation and expiry driven by `advance-clock`), the
 //! user-secret commands' JSON as jubilant parses it, a `secret` config option, the store's
-//! permissions, and that no secret content leaks anywhere but `show-secret --reveal` and
-//! `secret-get`.
+//! permissions, that no secret content leaks anywhere but `show-secret --reveal` and
+//! `secret-get`, and a Python `ops` charm using its secret API unmodified.
 
 use std::fs;
 use std::io::Write;
@@ -1271,4 +1271,241 @@ exit 0
         &mut plain,
     );
     assert_eq!(plain, Vec::<PathBuf>::new());
+}
+
+/// A Python charm using `ops`'s secret API (`ops==3.9.0` from PyPI, installed once under the
+/// target dir), deployed as a provider and a requirer: it adds an application secret with a
+/// rotation policy and a unit secret that expires, grants the first through the relation,
+/// reads it on the other side with a label, refreshes in `secret-changed`, removes obsolete
+/// revisions in `secret-remove`, rotates in `secret-rotate`, and reads a user secret from a
+/// `secret` config option: `ops` runs the tools unmodified (`key#file=` content, RFC 3339
+/// expiry, JSON output, `JUJU_SECRET_*`).
+const OPS_CHARM: &str = r#"#!/usr/bin/env python3
+import datetime
+import json
+import pathlib
+
+import ops
+
+OUT = pathlib.Path('@OUT@')
+
+
+def log(**fields):
+    with (OUT / 'events').open('a') as f:
+        f.write(json.dumps(fields, sort_keys=True) + '\n')
+
+
+class Charm(ops.CharmBase):
+    def __init__(self, framework):
+        super().__init__(framework)
+        framework.observe(self.on.share_relation_joined, self._share_joined)
+        framework.observe(self.on.use_relation_changed, self._use_changed)
+        framework.observe(self.on.update_action, self._update)
+        framework.observe(self.on.secret_changed, self._changed)
+        framework.observe(self.on.secret_rotate, self._rotate)
+        framework.observe(self.on.secret_remove, self._remove)
+        framework.observe(self.on.secret_expired, self._expired)
+        framework.observe(self.on.config_changed, self._config)
+
+    def _share_joined(self, event):
+        if not self.unit.is_leader():
+            return
+        try:
+            secret = self.model.get_secret(label='db')
+        except ops.SecretNotFoundError:
+            secret = self.app.add_secret(
+                {'password': 'p1'}, label='db', rotate=ops.SecretRotate.HOURLY
+            )
+        secret.grant(event.relation)
+        event.relation.data[self.app]['secret-id'] = secret.id
+        info = secret.get_info()
+        log(unit=self.unit.name, hook='share-joined', id=secret.id, label=info.label,
+            revision=info.revision, rotation=str(info.rotation))
+        self.unit.add_secret({'token': 't1'}, label='short', expire=datetime.timedelta(minutes=30))
+
+    def _use_changed(self, event):
+        secret_id = event.relation.data[event.app].get('secret-id')
+        if secret_id:
+            content = self.model.get_secret(id=secret_id, label='mine').get_content()
+            log(unit=self.unit.name, hook='use-changed', content=content)
+
+    def _update(self, event):
+        self.model.get_secret(label='db').set_content({'password': 'p2'})
+        event.set_results({'done': 'yes'})
+
+    def _changed(self, event):
+        before = event.secret.get_content()
+        after = event.secret.get_content(refresh=True)
+        log(unit=self.unit.name, hook='secret-changed', label=event.secret.label,
+            before=before, after=after)
+
+    def _rotate(self, event):
+        event.secret.set_content({'password': 'rotated'})
+        log(unit=self.unit.name, hook='secret-rotate', label=event.secret.label)
+
+    def _remove(self, event):
+        log(unit=self.unit.name, hook='secret-remove', label=event.secret.label,
+            revision=event.revision)
+        event.remove_revision()
+
+    def _expired(self, event):
+        log(unit=self.unit.name, hook='secret-expired', label=event.secret.label,
+            revision=event.revision)
+        event.secret.remove_all_revisions()
+
+    def _config(self, event):
+        token = self.config.get('token')
+        if token:
+            log(unit=self.unit.name, hook='config-changed',
+                token=self.model.get_secret(id=str(token)).get_content())
+
+
+if __name__ == '__main__':
+    ops.main(Charm)
+"#;
+
+/// `ops` installed from PyPI once, cached under the target dir; the directory to pack as
+/// `venv/`.
+fn ops_venv() -> PathBuf {
+    const OPS: &str = "ops==3.9.0";
+    let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("ops-secrets");
+    let venv = cache.join("venv");
+    if fs::read_to_string(cache.join(".installed")).ok().as_deref() != Some(OPS) {
+        eprintln!("installing {OPS} from PyPI into {} (once)", venv.display());
+        let _ = fs::remove_dir_all(&venv);
+        fs::create_dir_all(&cache).unwrap();
+        let out = Command::new("python3")
+            .args(["-m", "pip", "install", "--quiet", "--target"])
+            .arg(&venv)
+            .arg(OPS)
+            .output()
+            .unwrap_or_else(|e| panic!("python3 is needed to build the ops test charm: {e}"));
+        assert!(
+            out.status.success(),
+            "pip install {OPS} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        fs::write(cache.join(".installed"), OPS).unwrap();
+    }
+    venv
+}
+
+fn zip_tree(zip: &mut zip::ZipWriter<fs::File>, root: &Path, dir: &Path) {
+    for entry in fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            if !path.ends_with("__pycache__") {
+                zip_tree(zip, root, &path);
+            }
+            continue;
+        }
+        let name = format!("venv/{}", path.strip_prefix(root).unwrap().display());
+        let mode = fs::metadata(&path).unwrap().permissions().mode();
+        let options = zip::write::SimpleFileOptions::DEFAULT.unix_permissions(mode);
+        zip.start_file(name, options).unwrap();
+        zip.write_all(&fs::read(&path).unwrap()).unwrap();
+    }
+}
+
+#[test]
+fn an_ops_charm_uses_secrets_unmodified() {
+    let juju = Juju::new();
+    let out = juju.out();
+    let path = juju.work.path().join("opsec.charm");
+    {
+        let mut zip = zip::ZipWriter::new(fs::File::create(&path).unwrap());
+        let charm_py = OPS_CHARM.replace("@OUT@", &out.display().to_string());
+        let dispatch = "#!/bin/sh\nJUJU_DISPATCH_PATH=\"${JUJU_DISPATCH_PATH:-$0}\" PYTHONPATH=lib:venv exec ./src/charm.py\n";
+        for (name, text, mode) in [
+            (
+                "manifest.yaml",
+                "bases: [{name: ubuntu, channel: '24.04', architectures: [amd64, arm64]}]\n",
+                0o644,
+            ),
+            (
+                "metadata.yaml",
+                "name: opsec\nsummary: s\ndescription: d\nprovides:\n  share: {interface: share}\nrequires:\n  use: {interface: share}\n",
+                0o644,
+            ),
+            (
+                "config.yaml",
+                "options: {token: {type: secret, description: a user secret}}\n",
+                0o644,
+            ),
+            (
+                "actions.yaml",
+                "update: {description: new content}\n",
+                0o644,
+            ),
+            ("dispatch", dispatch, 0o755),
+            ("src/charm.py", charm_py.as_str(), 0o755),
+        ] {
+            let options = zip::write::SimpleFileOptions::DEFAULT.unix_permissions(mode);
+            zip.start_file(name, options).unwrap();
+            zip.write_all(text.as_bytes()).unwrap();
+        }
+        let venv = ops_venv();
+        zip_tree(&mut zip, &venv, &venv);
+        zip.finish().unwrap();
+    }
+    let charm = path.to_str().unwrap();
+    juju.ok(&["deploy", charm, "prov"]);
+    juju.ok(&["deploy", charm, "req"]);
+    let events = || -> Vec<Value> {
+        let text = fs::read_to_string(out.join("events")).unwrap_or_default();
+        let _ = fs::remove_file(out.join("events"));
+        text.lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let integrated = juju.cmd(&["integrate", "prov:share", "req:use"]);
+    let err = String::from_utf8_lossy(&integrated.stderr);
+    assert!(integrated.status.success() && err.is_empty(), "{err}");
+    let got = events();
+    let joined = got.iter().find(|e| e["hook"] == "share-joined").unwrap();
+    let id = joined["id"].as_str().unwrap().to_owned();
+    assert!(id.starts_with("secret://"), "{joined}");
+    assert_eq!(joined["label"], "db");
+    assert_eq!(joined["revision"], 1);
+    assert_eq!(joined["rotation"], "SecretRotate.HOURLY");
+    let changed = got.iter().find(|e| e["hook"] == "use-changed").unwrap();
+    assert_eq!(changed["content"], json!({"password": "p1"}));
+    // An action's new content: the requirer refreshes in secret-changed, then the provider
+    // removes the revision nobody tracks.
+    let task = juju.json(&["run", "prov/0", "update", "--format", "json"]);
+    assert_eq!(task["prov/0"]["status"], "completed", "{task}");
+    assert_eq!(
+        events(),
+        [
+            json!({"unit": "req/0", "hook": "secret-changed", "label": "mine", "before": {"password": "p1"}, "after": {"password": "p2"}}),
+            json!({"unit": "prov/0", "hook": "secret-remove", "label": "db", "revision": 1}),
+        ]
+    );
+    // The model clock: the unit secret expires, the application secret rotates.
+    juju.ok(&["advance-clock", "61m"]);
+    assert_eq!(
+        events(),
+        [
+            json!({"unit": "prov/0", "hook": "secret-expired", "label": "short", "revision": 1}),
+            json!({"unit": "prov/0", "hook": "secret-rotate", "label": "db"}),
+            json!({"unit": "req/0", "hook": "secret-changed", "label": "mine", "before": {"password": "p2"}, "after": {"password": "rotated"}}),
+            json!({"unit": "prov/0", "hook": "secret-remove", "label": "db", "revision": 2}),
+        ]
+    );
+    let ids: Vec<String> = juju
+        .json(&["secrets", "--format", "json"])
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    assert_eq!(ids, [xid(&id)], "the expired unit secret was removed");
+    // A user secret in a `secret` config option, read after grant-secret.
+    let uri = juju.ok(&["add-secret", "cfg", "value=hello"]);
+    juju.ok(&["grant-secret", "cfg", "req"]);
+    juju.ok(&["config", "req", &format!("token={}", uri.trim())]);
+    assert_eq!(
+        events(),
+        [json!({"unit": "req/0", "hook": "config-changed", "token": {"value": "hello"}})]
+    );
 }

@@ -1,9 +1,10 @@
 //! The `juju` commands: [`main`] dispatches a command name to its module (models, deploy and
 //! refresh, add-unit and the removals, integrate and remove-relation, status, run and
 //! show-task, exec, config, debug-log, version, show-model, model-config, show-unit, ssh, scp,
-//! trust, attach-resource, resources, add-storage, storage, expose, unexpose), and this module
-//! holds what they share: the [`Output`] of a command, the common flags and the help text. Output
-//! shapes and exit codes follow Juju 3.6 (`cmd/juju/action` in Juju).
+//! trust, attach-resource, resources, add-storage, storage, expose, unexpose, the secret
+//! commands and `advance-clock`), and this module holds what they share: the [`Output`] of a
+//! command, the common flags and the help text. Output shapes and exit codes follow Juju 3.6
+//! (`cmd/juju/action` in Juju).
 
 mod config;
 mod debug_log;

@@ -322,7 +322,7 @@ pub fn will_rotate(policy: Option<&str>) -> bool {
 /// `RotatePolicy.NextRotateTime`: the period after `last`, and never before `now`.
 pub fn next_rotate_time(policy: &str, last: i64, now: i64) -> Option<i64> {
     let next = match policy {
-        "hourly" => last + 3600,
+        "hourly" => last.saturating_add(3600),
         "daily" => add_date(last, 0, 0, 1),
         "weekly" => add_date(last, 0, 0, 7),
         "monthly" => add_date(last, 0, 1, 0),
@@ -357,7 +357,9 @@ pub fn add_date(secs: i64, years: i32, months: i32, days: i64) -> i64 {
     };
     let first = PrimitiveDateTime::new(first, t.time()).assume_utc();
     let day_offset = i64::from(t.day()) - 1 + days;
-    first.unix_timestamp() + day_offset * 86_400
+    first
+        .unix_timestamp()
+        .saturating_add(day_offset.saturating_mul(86_400))
 }
 
 /// A Unix time as Go's `time.Time` marshals to JSON and YAML in UTC (RFC 3339, whole seconds
@@ -386,7 +388,7 @@ pub fn parse_expire(spec: &str, now: i64) -> Result<i64, String> {
             "negative expire duration {} not valid",
             go_quote(spec)
         )),
-        Ok(nanos) => Ok(now + nanos.div_euclid(1_000_000_000)),
+        Ok(nanos) => Ok(now.saturating_add(nanos.div_euclid(1_000_000_000))),
         Err(_) => Err(format!(
             "expire time or duration {} not valid",
             go_quote(spec)
@@ -629,6 +631,23 @@ mod tests {
         assert_eq!(next_rotate_time("never", jan31, 0), None);
         assert!(will_rotate(Some("daily")));
         assert!(!will_rotate(Some("never")) && !will_rotate(None));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn no_input_panics(
+            args in proptest::collection::vec(".{0,40}", 0..5),
+            file in proptest::collection::vec(proptest::num::u8::ANY, 0..200),
+            spec in ".{0,30}",
+        ) {
+            let _ = from_args(&args, &mut |_: &str| Ok(file.clone()));
+            let _ = from_file("f", &mut |_: &str| Ok(file.clone()));
+            let _ = parse_expire(&spec, i64::MAX - 10);
+            let _ = parse_expire(&spec, i64::MIN + 10);
+            let _ = decode(&String::from_utf8_lossy(&file));
+            let _ = add_date(i64::MAX, 1, 1, 1);
+            let _ = next_rotate_time("yearly", i64::MAX, 0);
+        }
     }
 
     #[test]

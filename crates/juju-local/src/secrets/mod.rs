@@ -982,7 +982,7 @@ pub fn hook_done(model: &Model, due: &Due, unit: &str, now: i64) -> Result<()> {
                 let mut next = content::next_rotate_time(&policy, last, now).unwrap_or(now);
                 let expire = secret.expire();
                 let will_expire = expire.is_some_and(|e| e < next);
-                let forced = last + content::ROTATE_RETRY_SECONDS;
+                let forced = last.saturating_add(content::ROTATE_RETRY_SECONDS);
                 if (will_expire && expire.is_some_and(|e| forced < e))
                     || secret.latest == due.revision
                 {
