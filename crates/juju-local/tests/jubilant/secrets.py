@@ -185,6 +185,9 @@ with check('update_secret: the consumer gets secret-changed and sees the new rev
     assert 'secret_revision' not in r, r
     assert r['pinned'] == digest({'token': token1}), r
     assert r['latest'] == r['refreshed'] == digest({'token': token2}), r
+    # A user secret's old revisions stay until removed (no --auto-prune); no unit owns it.
+    revs = juju.show_secret(uri, revisions=True).revisions
+    assert [v.revision for v in revs] == [1, 2], revs
 
 juju.integrate('owner', 'consumer')
 juju.wait(lambda s: jubilant.all_active(s) and settled(s), error=jubilant.any_error,
