@@ -17,6 +17,12 @@
 //! [`Juju::show_unit`] shows what a unit sees of its relations: every databag, typed as
 //! [`RelationData`].
 //!
+//! Storage and ports: [`DeployOptions::storage`] passes `--storage`, [`Juju::add_storage`] adds
+//! instances to a unit and returns their ids, and [`Juju::storage`] lists them
+//! ([`CombinedStorage`], also [`Status::storage`]); a unit's opened ports are
+//! [`UnitStatus::open_ports`] and [`UnitInfo::opened_ports`], an application's exposure
+//! [`AppStatus::exposed`].
+//!
 //! ```no_run
 //! # extern crate juju_client as juju;
 //! use juju::{Juju, Task};
@@ -46,6 +52,7 @@ mod cli;
 pub mod itest;
 mod model;
 mod status;
+mod storage;
 mod task;
 mod unit;
 mod wait;
@@ -63,6 +70,9 @@ pub use status::{
     AppStatus, AppStatusRelation, ModelInfo, Status, StatusInfo, UnitStatus, all_active,
     all_agents_idle, any_error, is_related, unit_count,
 };
+pub use storage::{
+    CombinedStorage, EntityStatus, StorageAttachments, StorageInfo, UnitStorageAttachment,
+};
 pub use task::{Task, TaskError};
 pub use unit::{RelationData, UnitInfo, UnitRelationData};
 pub use wait::{StatusPredicate, WaitOptions};
@@ -74,6 +84,13 @@ pub struct DeployOptions {
     pub num_units: Option<u32>,
     /// `--config key=value` pairs.
     pub config: Vec<(String, String)>,
+    /// `--storage name=directive` pairs, a directive being `POOL,COUNT,SIZE` in any order,
+    /// each optional (`("data", "tmpfs,1G")`, as jubilant's `storage={'data': 'tmpfs,1G'}`).
+    pub storage: Vec<(String, String)>,
+    /// `--attach-storage`: existing storage to attach to the new unit (`data/0`), joined with
+    /// commas. Not available on Kubernetes models, nor on `juju-local`, which keeps no
+    /// detached storage.
+    pub attach_storage: Vec<String>,
 }
 
 /// A handle on the `juju` CLI, optionally bound to a model.
@@ -154,7 +171,8 @@ impl Juju {
             .to_owned())
     }
 
-    /// `juju deploy CHARM [APP] [--num-units N] [--config k=v]…`.
+    /// `juju deploy CHARM [APP] [--attach-storage S,…] [--num-units N] [--config k=v]…
+    /// [--storage name=directive]…`.
     pub fn deploy(
         &self,
         charm: impl AsRef<Path>,
@@ -163,6 +181,10 @@ impl Juju {
     ) -> Result<(), Error> {
         let mut args: Vec<String> = vec!["deploy".into(), charm.as_ref().display().to_string()];
         args.extend(app.map(str::to_owned));
+        if !options.attach_storage.is_empty() {
+            args.push("--attach-storage".into());
+            args.push(options.attach_storage.join(","));
+        }
         if let Some(n) = options.num_units {
             args.push("--num-units".into());
             args.push(n.to_string());
@@ -170,6 +192,10 @@ impl Juju {
         for (k, v) in &options.config {
             args.push("--config".into());
             args.push(format!("{k}={v}"));
+        }
+        for (name, directive) in &options.storage {
+            args.push("--storage".into());
+            args.push(format!("{name}={directive}"));
         }
         self.cli(&args)?;
         Ok(())

@@ -15,6 +15,9 @@ pub struct Status {
     pub model: ModelInfo,
     #[serde(default)]
     pub applications: BTreeMap<String, AppStatus>,
+    /// The model's storage (`{}` when there is none; jubilant's `Status.storage`).
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub storage: crate::storage::CombinedStorage,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -31,6 +34,9 @@ pub struct ModelInfo {
 pub struct AppStatus {
     #[serde(default)]
     pub charm: String,
+    /// Whether the application is exposed (`juju expose`).
+    #[serde(default)]
+    pub exposed: bool,
     #[serde(default)]
     pub application_status: StatusInfo,
     /// The units of a principal application; a subordinate application's units are under its

@@ -288,6 +288,7 @@ fn model_deploy_exec_and_config_commands() {
             &DeployOptions {
                 num_units: Some(2),
                 config: vec![("level".into(), "3".into())],
+                ..Default::default()
             },
         )
         .unwrap();
@@ -596,6 +597,105 @@ fn status_relations_parse_like_jubilant() {
     assert_eq!(endpoints, [("db", "webapp"), ("db", "dummy")]);
     assert!(status.relations_of("database:other").is_empty());
     assert!(status.relations_of("nope").is_empty());
+    // The sample's `"exposed": false` and `"storage": {}`.
+    assert!(!database.exposed);
+    assert!(status.storage.storage.is_empty());
+}
+
+#[test]
+fn deploy_passes_storage_as_jubilant_does() {
+    // jubilant tests/unit/test_deploy.py `test_all_args` (06572b53744911b6be6313eb77e65b891daef081):
+    // `--attach-storage stg` before `--num-units`, `--storage data=tmpfs,1G` after `--config`.
+    let fake = Fake::new();
+    fake.reply(0, "", "", 0);
+    fake.juju()
+        .deploy(
+            Path::new("/x/charm.charm"),
+            Some("app"),
+            &DeployOptions {
+                num_units: Some(3),
+                config: vec![("x".into(), "true".into())],
+                storage: vec![("data".into(), "tmpfs,1G".into())],
+                attach_storage: vec!["stg".into()],
+            },
+        )
+        .unwrap();
+    fake.juju()
+        .deploy(
+            Path::new("/x/charm.charm"),
+            None,
+            &DeployOptions {
+                attach_storage: vec!["stg1".into(), "stg2".into()],
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        fake.argv(),
+        [
+            "deploy --model m /x/charm.charm app --attach-storage stg --num-units 3 --config x=true --storage data=tmpfs,1G",
+            "deploy --model m /x/charm.charm --attach-storage stg1,stg2",
+        ]
+    );
+}
+
+#[test]
+fn add_storage_returns_the_ids_and_storage_is_typed() {
+    let fake = Fake::new();
+    fake.reply(
+        1,
+        "",
+        "added storage logs/1 to store/0\nadded storage logs/2 to store/0\n",
+        0,
+    );
+    // What `juju storage --format json` prints (cmd/juju/storage StorageInfo), as jubilant's
+    // statustypes.StorageInfo reads it.
+    fake.reply(
+        2,
+        r#"{"storage": {"logs/1": {"kind": "filesystem", "life": "alive", "status": {"current": "attached", "since": "24 Feb 2025 16:59:43+13:00"}, "persistent": false, "attachments": {"units": {"store/0": {"machine": "0", "location": "/var/lib/juju/storage/logs/1", "life": "alive"}}}}}}"#,
+        "",
+        0,
+    );
+    fake.reply(3, "", "", 0);
+    fake.reply(4, "", "failed to add storage \"nope\" to store/0: adding \"nope\" storage to store/0: charm storage \"nope\" not found\n", 1);
+    let juju = fake.juju();
+    assert_eq!(
+        juju.add_storage("store/0", ["logs=2"]).unwrap(),
+        ["logs/1", "logs/2"]
+    );
+    let storage = juju.storage().unwrap();
+    let logs = &storage.storage["logs/1"];
+    assert_eq!(
+        (
+            logs.kind.as_str(),
+            logs.status.current.as_str(),
+            logs.persistent
+        ),
+        ("filesystem", "attached", false)
+    );
+    assert_eq!(
+        logs.location_on("store/0"),
+        Some("/var/lib/juju/storage/logs/1")
+    );
+    assert_eq!(logs.location_on("store/1"), None);
+    assert!(
+        juju.storage().unwrap().storage.is_empty(),
+        "no output: no storage"
+    );
+    let err = juju.add_storage("store/0", ["nope"]).unwrap_err();
+    assert!(
+        err.to_string().contains("charm storage \"nope\" not found"),
+        "{err}"
+    );
+    assert_eq!(
+        fake.argv(),
+        [
+            "add-storage --model m store/0 logs=2",
+            "storage --model m --format json",
+            "storage --model m --format json",
+            "add-storage --model m store/0 nope",
+        ]
+    );
 }
 
 #[test]

@@ -22,6 +22,10 @@ pub struct CharmInfo {
     pub options: Map<String, Value>,
     /// The relation endpoints `metadata.yaml` declares.
     pub endpoints: Vec<crate::relation::EndpointMeta>,
+    /// The stores `metadata.yaml` declares (`storage:`).
+    pub storage: Vec<crate::storage::StorageMeta>,
+    /// The names under `extra-bindings:`.
+    pub extra_bindings: Vec<String>,
 }
 
 /// Whether a zip entry name stays inside the charm directory.
@@ -165,11 +169,23 @@ pub fn read_info(dir: &Path) -> Result<CharmInfo> {
         Some(_) => return Err(run_error("invalid config.yaml: expected a mapping")),
     };
     let endpoints = crate::relation::endpoints(&metadata)?;
+    let storage = crate::storage::stores(&metadata).map_err(run_error)?;
+    let extra_bindings = match metadata.get("extra-bindings") {
+        Some(Value::Object(bindings)) => bindings.keys().cloned().collect(),
+        None | Some(Value::Null) => Vec::new(),
+        Some(_) => {
+            return Err(run_error(
+                "metadata: extra-bindings: expected map, got something else",
+            ));
+        }
+    };
     Ok(CharmInfo {
         name,
         actions,
         options,
         endpoints,
+        storage,
+        extra_bindings,
     })
 }
 

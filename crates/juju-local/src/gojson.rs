@@ -297,13 +297,17 @@ fn yaml_scalar(value: &Value) -> String {
 }
 
 /// A string as `yaml.v2` writes it: plain when it reads back as the same string, double-quoted
-/// when it would read as another type (`"1"`, `"yes"`), otherwise quoted as needed.
+/// when it would read as another type (`"1"`, `"yes"`) or holds characters only double quotes
+/// can carry, otherwise single-quoted (`'"db.example"'`, `'- x'`).
 fn yaml_string(s: &str) -> String {
+    // libyaml's `analyze_scalar` in block context: these start an indicator anywhere, `-`, `?`
+    // and `:` only before a space or the end.
+    let starts_indicator = s.starts_with([
+        ' ', ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', '\'', '"', '%', '@', '`',
+    ]) || (s.starts_with(['-', '?', ':'])
+        && s[1..].chars().next().is_none_or(|c| c == ' '));
     let plain_chars = !s.is_empty()
-        && !s.starts_with([
-            ' ', '-', '?', ':', ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', '\'', '"',
-            '%', '@', '`',
-        ])
+        && !starts_indicator
         && !s.ends_with(' ')
         && !s.contains(": ")
         && !s.contains(" #")
@@ -321,8 +325,9 @@ fn yaml_string(s: &str) -> String {
             .replace("\\u003e", ">")
             .replace("\\u0026", "&");
     }
-    let quoted = serde_saphyr::to_string(&Value::String(s.to_owned())).unwrap_or_default();
-    quoted.trim_end_matches('\n').to_owned()
+    // Not plain (an indicator first, `: ` inside, a space at an end, …) but printable: the
+    // emitter falls back from plain to single quotes (libyaml's `select_scalar_style`).
+    format!("'{}'", s.replace('\'', "''"))
 }
 
 /// An empty map: what `action-get` prints when there are no params.
@@ -335,6 +340,26 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn strings_are_quoted_as_yaml_v2_quotes_them() {
+        for (s, yaml) in [
+            ("db.example", "db.example"),
+            ("\"db.example\"", "'\"db.example\"'"),
+            ("it's: here", "'it''s: here'"),
+            ("- item", "'- item'"),
+            ("-x", "-x"),
+            ("?x", "?x"),
+            ("[a]", "'[a]'"),
+            ("a, b", "a, b"),
+            ("5432", "\"5432\""),
+            ("yes", "\"yes\""),
+            ("", "\"\""),
+            ("tab\there", "\"tab\\there\""),
+        ] {
+            assert_eq!(yaml_string(s), yaml, "{s:?}");
+        }
+    }
 
     #[test]
     fn floats_print_as_go_prints_them() {

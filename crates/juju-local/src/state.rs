@@ -15,7 +15,9 @@
 //!                                                        the application's relation databags
 //! $JUJU_LOCAL_HOME/models/<model>/apps/<app>/charm/      the unpacked charm new units start from
 //! $JUJU_LOCAL_HOME/models/<model>/apps/<app>/<n>/        one unit: unit.json (with its relation
-//!                                                        databags and view), unit.lock, log, charm/
+//!                                                        databags and view, storage and ports),
+//!                                                        unit.lock, log, charm/, and its storage
+//!                                                        instances in storage/ and root/
 //! ```
 //!
 //! Lock order: `hooks.lock`, then a unit's `unit.lock`, then `model.lock`; nobody takes a lock
@@ -186,6 +188,9 @@ pub struct ModelRecord {
     /// Model config set with `model-config k=v` (the defaults are in `cli::model_config`).
     #[serde(default)]
     pub config: Map<String, Value>,
+    /// The next storage instance number (Juju's `stores` sequence, one per model).
+    #[serde(default)]
+    pub next_storage: u64,
 }
 
 impl Model {
@@ -307,6 +312,12 @@ impl Model {
         Ok((app.to_owned(), number))
     }
 
+    /// The model's log: every unit's lines in the order they were written, kept when a unit
+    /// or application goes (as Juju keeps them), read by `debug-log`.
+    pub fn log_path(&self) -> PathBuf {
+        self.dir.join("log")
+    }
+
     pub fn task_path(&self, id: u64) -> PathBuf {
         self.dir.join("tasks").join(format!("{id}.json"))
     }
@@ -343,6 +354,13 @@ pub struct AppRecord {
     /// Set by `remove-application`: its units are dying, and it goes when the last one has.
     #[serde(default)]
     pub dying: bool,
+    /// The storage directives its units get, by store (`deploy --storage` with the charm's
+    /// defaults filled in).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub storage: BTreeMap<String, crate::storage::Directive>,
+    /// Set by `juju expose`, cleared by `juju unexpose`.
+    #[serde(default)]
+    pub exposed: bool,
 }
 
 impl AppRecord {
@@ -531,6 +549,12 @@ pub struct UnitRecord {
     /// the other end, as Juju's formatter does).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) error_relation: Option<u32>,
+    /// Storage and ports: the unit's storage instances, and its opened port ranges by
+    /// endpoint (`""`: every endpoint).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) storage: Vec<crate::storage::Instance>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub(crate) ports: BTreeMap<String, Vec<String>>,
 }
 
 fn yes() -> bool {
@@ -569,6 +593,8 @@ impl UnitRecord {
             leader_settings_seen: 0,
             relations: BTreeMap::new(),
             error_relation: None,
+            storage: Vec::new(),
+            ports: BTreeMap::new(),
         }
     }
 

@@ -76,6 +76,14 @@ impl HookEnv<'_> {
                 set("JUJU_DEPARTING_UNIT", departing.clone());
             }
         }
+        // `HookVars`: a storage hook's instance.
+        if let Kind::Hook(hook) = self.kind
+            && let Some(storage) = &hook.storage
+        {
+            set("JUJU_STORAGE_ID", storage.id.clone());
+            set("JUJU_STORAGE_LOCATION", storage.location.clone());
+            set("JUJU_STORAGE_KIND", storage.kind.clone());
+        }
         if let Kind::Action { name, id, .. } = self.kind {
             set("JUJU_ACTION_NAME", name.clone());
             set("JUJU_ACTION_UUID", id.to_string());
@@ -169,6 +177,7 @@ mod tests {
                     departing_unit: departing.map(str::to_owned),
                     kind,
                 }),
+                storage: None,
             })
         };
         let env = vars(&hook(RelationHookKind::Created, "", None), None);

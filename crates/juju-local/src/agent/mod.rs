@@ -45,6 +45,8 @@ pub enum Kind {
 pub struct HookInfo {
     pub name: String,
     pub relation: Option<HookRelation>,
+    /// A storage hook's instance.
+    pub storage: Option<Box<crate::storage::HookStorage>>,
 }
 
 impl HookInfo {
@@ -53,6 +55,25 @@ impl HookInfo {
         HookInfo {
             name: name.to_owned(),
             relation: None,
+            storage: None,
+        }
+    }
+
+    /// `<name>-storage-attached` or `<name>-storage-detaching` for an instance.
+    pub fn storage(instance: &crate::storage::Instance, attached: bool) -> HookInfo {
+        let suffix = if attached {
+            "storage-attached"
+        } else {
+            "storage-detaching"
+        };
+        HookInfo {
+            name: format!("{}-{suffix}", instance.name()),
+            relation: None,
+            storage: Some(Box::new(crate::storage::HookStorage {
+                id: instance.id.clone(),
+                kind: instance.kind.clone(),
+                location: instance.location.clone(),
+            })),
         }
     }
 }
@@ -135,6 +156,11 @@ pub struct Context {
     pub relations: BTreeMap<u32, RelationContext>,
     /// The model, where the relation tools read other units' and applications' databags.
     pub model: Model,
+    /// Storage, ports and network: the unit's storage instances and `storage-add` requests,
+    /// its opened ports and `open-port`/`close-port` requests, and the charm's bindings.
+    pub storage: crate::storage::StorageContext,
+    pub ports: crate::ports::Recorder,
+    pub bindings: Vec<String>,
     pub model_uuid: String,
     log_path: PathBuf,
 }
@@ -192,6 +218,9 @@ impl Context {
                 name: "m".into(),
                 dir: PathBuf::from("/nonexistent"),
             },
+            storage: crate::storage::StorageContext::default(),
+            ports: crate::ports::Recorder::new("app/0", crate::ports::Grouped::new()),
+            bindings: Vec::new(),
             model_uuid: "uuid".into(),
             log_path: PathBuf::from("/dev/null"),
         }
@@ -219,7 +248,9 @@ pub struct Outcome {
     pub context: Context,
     /// The handler was missing (no `dispatch`): hooks are skipped, actions fail.
     pub missing: bool,
-    /// The process could not be started (e.g. a `dispatch` without its executable bit).
+    /// The process could not be started (e.g. a `dispatch` without its executable bit), or
+    /// what it asked for could not be committed (Juju's failed `Flush`): either fails the hook
+    /// or task with this message.
     pub spawn_error: Option<String>,
     /// Wall time of the charm process, from spawn to exit.
     pub elapsed: Duration,
@@ -272,6 +303,11 @@ pub fn run(
     let model_uuid = model.record()?.uuid;
     let unit = model.unit(&app.name, number)?;
     let relations = relation_contexts(model, app, &unit, &kind)?;
+    let storage = crate::storage::context_for(&unit, &kind);
+    let ports = crate::ports::Recorder::new(
+        &unit.name(),
+        crate::ports::grouped_from_strings(&unit.ports),
+    );
     let context = Context {
         kind: kind.clone(),
         unit,
@@ -287,7 +323,10 @@ pub fn run(
         relations,
         model: model.clone(),
         model_uuid: model_uuid.clone(),
-        log_path: unit_dir.join("log"),
+        log_path: model.log_path(),
+        storage,
+        ports,
+        bindings: crate::tools::bindings(charm),
     };
     let Some(program) = program(&kind, &charm_dir) else {
         return Ok(Outcome::missing(context));
@@ -311,8 +350,20 @@ pub fn run(
         agent_path: std::env::var("PATH").ok(),
     }
     .vars();
-    let process = run_process(&kind, program, &charm_dir, env);
-    let context = server.finish()?;
+    let mut process = run_process(&kind, program, &charm_dir, env);
+    let mut context = server.finish()?;
+    // What the process asked for is committed with the rest when it succeeds; a request the
+    // controller refuses fails the hook or task, and nothing is committed.
+    if process.exit_code == Some(0) && process.spawn_error.is_none() {
+        let ports = context.unit.ports.clone();
+        let prepared = crate::ports::prepare_commit(&mut context).and_then(|()| {
+            crate::storage::prepare_commit(model, app, charm, &unit_dir, &mut context)
+        });
+        if let Err(e) = prepared {
+            context.unit.ports = ports;
+            process.spawn_error = Some(e);
+        }
+    }
 
     for line in String::from_utf8_lossy(&process.stdout).lines() {
         context.unit_log("DEBUG", &hook_name, line);

@@ -39,9 +39,12 @@ pub fn deploy(home: &Home, args: &[String]) -> Result<Output> {
             (&["constraints"], true),
             (&["to"], true),
             (&["resource"], true),
+            (&["storage"], true),
+            (&["attach-storage"], true),
         ],
     )?;
     refuse_flags(&a)?;
+    let storage_flags = storage_flags(&a)?;
     let resource_pairs = resources::flag_pairs(&a.all("resource"))?;
     let trust = a.has("trust");
     let config_pairs = config_pairs(&a)?;
@@ -109,6 +112,7 @@ pub fn deploy(home: &Home, args: &[String]) -> Result<Output> {
         trust,
         config_pairs,
         resources: resource_pairs,
+        storage: storage_flags,
     };
     let result = deploy_units(&model, &info, &staging, plan);
     let _ = fs::remove_dir_all(&staging);
@@ -123,6 +127,30 @@ struct Plan {
     config_pairs: Vec<(String, String)>,
     /// `--resource` (name, path) pairs, checked against the charm.
     resources: Vec<(String, String)>,
+    /// `--storage` directives by store (a later flag for a store wins, as Juju's map).
+    storage: Vec<(String, crate::storage::Directive)>,
+}
+
+/// `--storage name=directive` flags as Juju's `storageFlag` reads them (a flag error names the
+/// value); `--attach-storage` is refused (there is no detached storage to attach).
+fn storage_flags(a: &Args) -> Result<Vec<(String, crate::storage::Directive)>> {
+    if a.get("attach-storage").is_some() {
+        return Err(usage(
+            "--attach-storage is not supported: the local Juju keeps no detached storage to attach",
+        ));
+    }
+    let mut out: Vec<(String, crate::storage::Directive)> = Vec::new();
+    for value in a.all("storage") {
+        let (name, directive) = crate::storage::parse_deploy_flag(value).map_err(|e| {
+            usage(format!(
+                "invalid value {} for option --storage: {e}",
+                gofmt::go_quote(value)
+            ))
+        })?;
+        out.retain(|(n, _)| *n != name);
+        out.push((name, directive));
+    }
+    Ok(out)
 }
 
 /// The deploy flags that mean nothing to a local charm on one machine, refused by name.
@@ -175,7 +203,16 @@ fn deploy_units(model: &Model, info: &CharmInfo, staging: &Path, plan: Plan) -> 
         trust,
         config_pairs,
         resources: resource_pairs,
+        storage,
     } = plan;
+    // `AddApplication`'s storage checks, before the model changes.
+    let storage =
+        crate::storage::deploy_directives(&info.name, &info.storage, &storage).map_err(|e| {
+            run_error(format!(
+                "cannot add application {}: {e}",
+                gofmt::go_quote(&app_name)
+            ))
+        })?;
     let mut config = Map::new();
     for (k, v) in &config_pairs {
         config.insert(k.clone(), info.parse_config_value(k, v)?);
@@ -199,6 +236,8 @@ fn deploy_units(model: &Model, info: &CharmInfo, staging: &Path, plan: Plan) -> 
             leader_settings_version: 0,
             relation_data: BTreeMap::new(),
             dying: false,
+            storage: storage.clone(),
+            exposed: false,
         };
         app.units = app.allocate_units(units);
         sys::copy_tree(staging, &model.app_dir(&app_name).join("charm"))?;
@@ -206,7 +245,10 @@ fn deploy_units(model: &Model, info: &CharmInfo, staging: &Path, plan: Plan) -> 
             let unit_dir = model.unit_dir(&app_name, number);
             fs::create_dir_all(&unit_dir)?;
             sys::copy_tree(staging, &unit_dir.join("charm"))?;
-            model.save_unit(&UnitRecord::new(&app_name, number, number == 0))?;
+            let mut unit = UnitRecord::new(&app_name, number, number == 0);
+            unit.storage =
+                crate::storage::create_for_unit_locked(model, &unit_dir, &info.storage, &storage)?;
+            model.save_unit(&unit)?;
         }
         if trust {
             app_settings::set_trust(&model.app_dir(&app_name), true)?;

@@ -121,6 +121,8 @@ pub fn finish_unit(
             model.save_app(&app)
         })?;
     }
+    // Storage added by the process (committed with the rest) has attached hooks to run.
+    followups |= success && unit.storage.iter().any(|i| !i.attach_ran && !i.detached);
     model.save_unit(&unit)?;
     Ok(followups)
 }

@@ -1,8 +1,8 @@
 //! The `juju` commands: [`main`] dispatches a command name to its module (models, deploy and
 //! refresh, add-unit and the removals, integrate and remove-relation, status, run and
 //! show-task, exec, config, debug-log, version, show-model, model-config, show-unit, ssh, scp,
-//! trust, attach-resource, resources), and this module holds
-//! what they share: the [`Output`] of a command, the common flags and the help text. Output
+//! trust, attach-resource, resources, add-storage, storage, expose, unexpose), and this module
+//! holds what they share: the [`Output`] of a command, the common flags and the help text. Output
 //! shapes and exit codes follow Juju 3.6 (`cmd/juju/action` in Juju).
 
 mod config;
@@ -20,6 +20,7 @@ mod settle;
 mod show;
 mod ssh;
 mod status;
+mod storage;
 mod tasks;
 mod units;
 mod version;
@@ -83,11 +84,12 @@ Commands:
   models, switch NAME             list models, choose the current one
   show-model [MODEL]              the model's details (--format json)
   model-config [k | k=v ...]      show or set model config (--reset k,...)
-  deploy CHARM.charm [APP]        unpack a local charm and run install, the peer relations' created hooks,
-                                  leader-elected, config-changed, start (-n N, --config k=v, --resource name=PATH)
+  deploy CHARM.charm [APP]        unpack a local charm and run its storage-attached hooks, install, the peer
+                                  relations' created hooks, leader-elected, config-changed, start (-n N,
+                                  --config k=v, --resource name=PATH, --storage name=POOL,COUNT,SIZE)
   refresh APP --path FILE.charm   replace an application's charm with a local one and run upgrade-charm, config-changed
   add-unit APP [-n N]             add units, which run the deploy hooks and join the relations
-  remove-unit UNIT...             units depart their relations, run stop and remove, and go
+  remove-unit UNIT...             units detach their storage, depart their relations, run stop and remove, and go
   remove-application APP...       remove applications, their units and relations
   integrate A[:EP] B[:EP]         relate two applications and run the relation hooks on both sides
   remove-relation A[:EP] B[:EP]   remove a relation (or by id) and run departed and broken
@@ -103,6 +105,9 @@ Commands:
   trust APP [--remove]            set the application's trust
   attach-resource APP name=PATH   replace an application's file resource and run upgrade-charm
   resources APP                   the application's resources (--format json)
+  add-storage UNIT name[=DIR]...  add storage instances to a unit and run their storage-attached hooks
+  storage                         the model's storage instances (--format json|yaml)
+  expose APP, unexpose APP        set or clear the application's exposed flag (no firewall here)
 
 Hooks run inside the command that causes them, with those that follow (relation data changes) until
 none is left; JUJU_LOCAL_MAX_HOOKS (default 5000) bounds them.
@@ -143,6 +148,10 @@ pub fn main(command: &str, args: &[String]) -> Result<Output> {
         "trust" => ssh::trust(&home, args),
         "attach-resource" => resources::attach_resource(&home, args),
         "resources" | "list-resources" => resources::list(&home, args),
+        // Storage and exposure.
+        "add-storage" => storage::add_storage(&home, args),
+        "storage" | "list-storage" => storage::list(&home, args),
+        "expose" | "unexpose" => storage::expose(&home, command, args),
         other => Err(usage(format!("unrecognized command: juju {other}"))),
     }
 }

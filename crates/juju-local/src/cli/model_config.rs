@@ -349,6 +349,7 @@ mod tests {
             next_id: 0,
             created: 0,
             config,
+            next_storage: 0,
         };
         let all = settings(&record);
         let keys: Vec<&str> = all.iter().map(|(k, _, _)| k.as_str()).collect();

@@ -73,6 +73,7 @@ pub fn add_model(home: &Home, args: &[String]) -> Result<Output> {
             next_id: 0,
             created: state::now().0,
             config,
+            next_storage: 0,
         },
     )?;
     if !a.has("no-switch") {

@@ -8,7 +8,8 @@
 //! `-changed` hooks; [`settle`] stops when no unit has a hook to run, or with an error after
 //! [`max_hooks`] hooks.
 //!
-//! [`start_unit`] is a new unit's own sequence (`install`, entering the scope of its
+//! [`start_unit`] is a new unit's own sequence (its storage's `-storage-attached`, `install`,
+//! entering the scope of its
 //! application's relations, `-relation-created` for each, `leader-elected` or
 //! `leader-settings-changed`, `config-changed`, `start`). A hook that fails puts its unit in
 //! error and the unit runs nothing more in that command; the failed hook is not run again.
@@ -53,6 +54,9 @@ enum Update {
     Broken(u32),
     LeaderElected,
     LeaderSettings(u64),
+    /// A storage instance's `-storage-attached` or `-storage-detaching` hook.
+    StorageAttached(String),
+    StorageDetaching(String),
 }
 
 /// The model as the resolver reads it.
@@ -136,13 +140,15 @@ fn relation_hook(
             departing_unit: departing,
             kind,
         }),
+        storage: None,
     }
 }
 
 /// A unit's next operation and its rank (lower runs first across units): a `-joined`'s
-/// `-changed` 0, `-relation-created` 1, leadership hooks 2, `-departed` 3, `-broken` (or leaving
-/// scope) 4, an application-level `-changed` 5, `-joined` 6, a unit-level `-changed` 7, and a
-/// dying unit's `stop`/`remove` 9.
+/// `-changed` 0, `-relation-created` 1, leadership hooks 2, storage hooks 2 (after leadership's,
+/// as the uniter's storage resolver comes after its leadership resolver and before its relation
+/// resolver), `-departed` 3, `-broken` (or leaving scope) 4, an application-level `-changed` 5,
+/// `-joined` 6, a unit-level `-changed` 7, and a dying unit's `stop`/`remove` 9.
 fn next_op(snap: &Snapshot, unit: &UnitRecord) -> Option<(u8, Op)> {
     let app = snap.apps.get(&unit.app)?;
     let dying = unit.dying || app.dying;
@@ -167,6 +173,27 @@ fn next_op(snap: &Snapshot, unit: &UnitRecord) -> Option<(u8, Op)> {
                 Op::Hook(
                     HookInfo::plain("leader-settings-changed"),
                     Update::LeaderSettings(app.leader_settings_version),
+                ),
+            );
+        }
+    }
+    // Storage: a new instance's `-storage-attached`; on a dying unit, `-storage-detaching` for
+    // each instance whose attached hook succeeded.
+    for instance in unit.storage.iter().filter(|i| !i.detached) {
+        if !dying && !instance.attach_ran {
+            offer(
+                2,
+                Op::Hook(
+                    HookInfo::storage(instance, true),
+                    Update::StorageAttached(instance.id.clone()),
+                ),
+            );
+        } else if dying && instance.attached {
+            offer(
+                2,
+                Op::Hook(
+                    HookInfo::storage(instance, false),
+                    Update::StorageDetaching(instance.id.clone()),
                 ),
             );
         }
@@ -324,6 +351,27 @@ fn apply(unit: &mut UnitRecord, update: &Update) {
         Update::Broken(id) => leave_scope(unit, *id),
         Update::LeaderElected => unit.elected_pending = false,
         Update::LeaderSettings(version) => unit.leader_settings_seen = *version,
+        Update::StorageAttached(id) => {
+            if let Some(i) = unit.storage.iter_mut().find(|i| i.id == *id) {
+                i.attach_ran = true;
+            }
+        }
+        Update::StorageDetaching(id) => {
+            if let Some(i) = unit.storage.iter_mut().find(|i| i.id == *id) {
+                i.detached = true;
+            }
+        }
+    }
+}
+
+/// A storage instance whose `-storage-attached` hook succeeded is attached (and gets its
+/// `-storage-detaching` hook when the unit goes).
+fn mark_attached(unit: &mut UnitRecord, update: &Update, ok: bool) {
+    if let Update::StorageAttached(id) = update
+        && ok
+        && let Some(i) = unit.storage.iter_mut().find(|i| i.id == *id)
+    {
+        i.attached = true;
     }
 }
 
@@ -422,6 +470,7 @@ fn step(model: &Model, app_name: &str, number: u32) -> Result<Step> {
             let ok = run_hook(model, app, &info, number, hook)?;
             let mut unit = model.unit(app_name, number)?;
             apply(&mut unit, &update);
+            mark_attached(&mut unit, &update, ok);
             model.save_unit(&unit)?;
             Ok(Step::Ran(name, ok))
         }
@@ -540,7 +589,8 @@ fn remove_finished_relations(model: &Model) -> Result<()> {
     })
 }
 
-/// A new unit's own hooks: `install`; then it enters the scope of its application's relations
+/// A new unit's own hooks: each storage instance's `-storage-attached`, `install`; then it
+/// enters the scope of its application's relations
 /// and runs `-relation-created` for each, `leader-elected` (the leader) or
 /// `leader-settings-changed`, `config-changed` and `start`. Stops at the first failure, which is
 /// reported in the returned line. Takes the unit's lock.
@@ -552,6 +602,26 @@ pub fn start_unit(model: &Model, app_name: &str, number: u32, info: &CharmInfo) 
     let failed = |hook: &str| format!("unit {app_name}/{number}: hook failed: \"{hook}\"\n");
     let result = (|| -> Result<Option<String>> {
         let app = model.app(app_name)?;
+        // On a machine, `-storage-attached` runs before `install`, which waits for it.
+        let pending: Vec<_> = unit
+            .storage
+            .iter()
+            .filter(|i| !i.attach_ran && !i.detached)
+            .cloned()
+            .collect();
+        for instance in pending {
+            let hook = HookInfo::storage(&instance, true);
+            let name = hook.name.clone();
+            let ok = run_hook(model, &app, info, number, hook)?;
+            let update = Update::StorageAttached(instance.id.clone());
+            let mut fresh = model.unit(app_name, number)?;
+            apply(&mut fresh, &update);
+            mark_attached(&mut fresh, &update, ok);
+            model.save_unit(&fresh)?;
+            if !ok {
+                return Ok(Some(failed(&name)));
+            }
+        }
         if !run_plain_hook(model, &app, info, number, "install")? {
             return Ok(Some(failed("install")));
         }

@@ -86,7 +86,12 @@ pub fn show_unit(home: &Home, args: &[String]) -> Result<Output> {
     }
     fields.extend([
         ("machine", json!(machine_of(&model, &app_name, number))),
-        ("opened-ports", json!([])),
+        (
+            "opened-ports",
+            json!(crate::ports::unique_strings(
+                &crate::ports::grouped_from_strings(&unit.ports)
+            )),
+        ),
         ("public-address", json!("127.0.0.1")),
         (
             "charm",

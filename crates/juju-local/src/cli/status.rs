@@ -64,6 +64,12 @@ pub fn status(home: &Home, args: &[String]) -> Result<Output> {
             if unit.leader {
                 entry["leader"] = Value::Bool(true);
             }
+            // Ports: the unit's opened ranges, sorted (`open-ports`, left out when none).
+            let ports =
+                crate::ports::unique_strings(&crate::ports::grouped_from_strings(&unit.ports));
+            if !ports.is_empty() {
+                entry["open-ports"] = json!(ports);
+            }
             units.insert(unit.name(), entry);
         }
         if let Some(status) = &app.status {
@@ -74,7 +80,7 @@ pub fn status(home: &Home, args: &[String]) -> Result<Output> {
             "charm-name": app.charm,
             "charm-origin": "local",
             "charm-rev": app.revision,
-            "exposed": false,
+            "exposed": app.exposed,
             "base": {"name": "ubuntu", "channel": "24.04"},
             "application-status": app_status,
             "units": units,
@@ -88,11 +94,14 @@ pub fn status(home: &Home, args: &[String]) -> Result<Output> {
         }
         applications.insert(app_name, entry);
     }
-    let value = json!({
+    let mut value = json!({
         "model": {"name": record.name, "type": "iaas", "controller": CONTROLLER, "cloud": "localhost", "region": "localhost", "version": JUJU_VERSION, "model-status": {"current": "available"}},
         "machines": machines,
         "applications": applications,
     });
+    // Storage: always in `--format json|yaml` (`{}` when there is none), as Juju's formatter
+    // fills it for non-tabular formats; `--storage` is for tables.
+    value["storage"] = super::storage::status_section(&model).unwrap_or_else(|| json!({}));
     match a.get("format") {
         Some("json") => Ok(Output::out(format!("{value}\n"))),
         Some("yaml") => Ok(Output::out(

@@ -47,12 +47,15 @@ pub fn add_unit(home: &Home, args: &[String]) -> Result<Output> {
     if count < 1 {
         return Err(usage("--num-units must be a positive integer"));
     }
-    for flag in ["to", "attach-storage"] {
-        if a.get(flag).is_some() {
-            return Err(usage(format!(
-                "--{flag} is not supported: the local Juju has one machine and no storage"
-            )));
-        }
+    if a.get("to").is_some() {
+        return Err(usage(
+            "--to is not supported: the local Juju has one machine, so there is nothing to choose",
+        ));
+    }
+    if a.get("attach-storage").is_some() {
+        return Err(usage(
+            "--attach-storage is not supported: the local Juju keeps no detached storage to attach",
+        ));
     }
     let count = u32::try_from(count).map_err(|_| usage("--num-units is too large"))?;
     let model = home.resolve_model(a.get("model"))?;
@@ -71,7 +74,15 @@ pub fn add_unit(home: &Home, args: &[String]) -> Result<Output> {
             let unit_dir = model.unit_dir(&app_name, *number);
             fs::create_dir_all(&unit_dir)?;
             sys::copy_tree(&charm_dir, &unit_dir.join("charm"))?;
-            model.save_unit(&UnitRecord::new(&app_name, *number, lead && i == 0))?;
+            let mut unit = UnitRecord::new(&app_name, *number, lead && i == 0);
+            // A new unit gets the application's storage (`AddUnit`'s `createStorageOps`).
+            unit.storage = crate::storage::create_for_unit_locked(
+                &model,
+                &unit_dir,
+                &info.storage,
+                &app.storage,
+            )?;
+            model.save_unit(&unit)?;
         }
         app.units.extend(numbers.iter().copied());
         model.save_app(&app)?;
@@ -108,10 +119,11 @@ fn parse_removal(args: &[String]) -> Result<Args> {
     Ok(a)
 }
 
-/// `juju remove-unit UNIT…`: each unit departs its relations (`-departed` for every member,
-/// then `-broken`), runs `stop` and `remove`, and goes; the other units run `-departed`.
-/// `--destroy-storage`, `--force` and `--no-wait` are accepted (there is no storage, and
-/// removal does not wait on anything here).
+/// `juju remove-unit UNIT…`: each unit runs `-storage-detaching` for its attached storage,
+/// departs its relations (`-departed` for every member, then `-broken`), runs `stop` and
+/// `remove`, and goes with its storage; the other units run `-departed`. `--destroy-storage`,
+/// `--force` and `--no-wait` are accepted (storage always goes with its unit here, and removal
+/// does not wait on anything).
 pub fn remove_unit(home: &Home, args: &[String]) -> Result<Output> {
     let a = parse_removal(args)?;
     if a.get("num-units").is_some_and(|n| n != "0") {

@@ -15,9 +15,15 @@ use crate::gojson;
 mod action;
 mod relation;
 mod unit;
+// Storage, ports and network.
+mod network;
+mod ports;
+mod storage;
+
+pub use network::bindings;
 
 /// Every hook tool this local Juju provides.
-pub const NAMES: [&str; 22] = [
+pub const NAMES: [&str; 29] = [
     "action-get",
     "action-set",
     "action-log",
@@ -40,6 +46,14 @@ pub const NAMES: [&str; 22] = [
     "relation-get",
     "relation-set",
     "relation-model-get",
+    // Storage, ports and network.
+    "storage-get",
+    "storage-list",
+    "storage-add",
+    "open-port",
+    "close-port",
+    "opened-ports",
+    "network-get",
 ];
 
 /// The tools that take `--file` (a YAML map of settings, `-` for stdin), which their client
@@ -269,6 +283,13 @@ fn dispatch(context: &mut Context, tool: &str, args: &[String], file: Option<&Fi
         "state-set" => unit::state_set(context, args, file),
         "state-delete" => unit::state_delete(context, args),
         "unit-get" => unit::unit_get(context, args),
+        // Storage, ports and network.
+        "storage-get" => storage::storage_get(context, args),
+        "storage-list" => storage::storage_list(context, args),
+        "storage-add" => storage::storage_add(context, args),
+        "open-port" | "close-port" => ports::port(context, tool, args),
+        "opened-ports" => ports::opened_ports(context, args),
+        "network-get" => network::network_get(context, args),
         "resource-get" => {
             // Juju's `Init`; the file itself is fetched by the tool's own process.
             let a = parse(args, &[])?;

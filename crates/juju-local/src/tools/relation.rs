@@ -43,7 +43,11 @@ const MODEL_GET_FLAGS: FlagSpec = &[
 /// The relation `-r`/`--relation` names, or the hook's own: `N` or `name:N` (only the text after
 /// the last `:` counts), which must be a relation of the unit's context. A bad value is a flag
 /// error (exit 2), as gnuflag reports it: `invalid value "x" for option -r: …`.
-fn relation_id(context: &Context, args: &[String], a: &Args) -> Result<Option<u32>, Fail> {
+pub(super) fn relation_id(
+    context: &Context,
+    args: &[String],
+    a: &Args,
+) -> Result<Option<u32>, Fail> {
     let Some(value) = a.get("relation") else {
         return Ok(context
             .hook_relation()
@@ -89,7 +93,7 @@ fn last_relation_flag_is_long(args: &[String]) -> bool {
 
 /// A list of strings (a Go `[]string`) as juju/cmd prints one: `smart` joins the items with
 /// newlines (nothing for none); `json` and `yaml` as for any value.
-fn format_strings(items: Vec<String>, format: Option<&str>) -> Reply {
+pub(super) fn format_strings(items: Vec<String>, format: Option<&str>) -> Reply {
     match format.unwrap_or("smart") {
         "smart" if items.is_empty() => ok(""),
         "smart" => ok(format!("{}\n", items.join("\n"))),
@@ -351,6 +355,7 @@ mod tests {
                 departing_unit: None,
                 kind: RelationHookKind::Changed,
             }),
+            storage: None,
         }));
         for (id, endpoint) in [(1, "db"), (3, "db"), (2, "cache")] {
             context.relations.insert(

@@ -23,6 +23,7 @@ pub(super) fn notice(tool: &str, args: &[String]) -> String {
     let spec = match tool {
         "juju-log" => JUJU_LOG_FLAGS,
         "relation-set" => super::relation::RELATION_SET_FLAGS,
+        "open-port" | "close-port" => super::ports::PORT_FLAGS,
         _ => return String::new(),
     };
     match parse(args, spec) {
