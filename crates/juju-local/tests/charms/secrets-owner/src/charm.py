@@ -79,7 +79,8 @@ class Owner(ops.CharmBase):
 
     def _on_close_port(self, event: ops.ActionEvent):
         self.unit.close_port('tcp', 8080)
-        event.set_results({'opened': ','.join(sorted(str(p.port) for p in self.unit.opened_ports()))})
+        opened = sorted(f'{p.port}/{p.protocol}' for p in self.unit.opened_ports())
+        event.set_results({'opened': ','.join(opened)})
 
 
 if __name__ == '__main__':

@@ -1,24 +1,25 @@
 """Secrets and ports on the local Juju, driven by unmodified jubilant (pinned by
 tests/support/mod.rs).
 
-Usage: secrets.py OWNER_CHARM CONSUMER_CHARM. The `juju` on PATH is the local Juju. Both charms
-are Python ops charms (tests/charms/secrets-owner, secrets-consumer) that record what each hook
-saw, with secret content as digests only (tests/charms/lib/secret_record.py). The script adds a
-user secret, grants it and configures the consumer with it, updates it; integrates the charms so
-that the owner shares credentials through an application-owned secret as data_interfaces does,
-rotates and removes that secret; and checks jubilant's view of each (`secrets`, `show_secret`),
-what each charm read, the secret hooks and their environment, the opened port in `status` and
-`show-unit`, the unit's binding address, and that no secret value reaches `debug-log`. A check
-that fails is reported and the rest still run; the last line is the tally.
+Usage: secrets_ports.py OWNER_CHARM CONSUMER_CHARM. The `juju` on PATH is the local Juju. Both
+charms are Python ops charms (tests/charms/secrets-owner, secrets-consumer) that record what each
+hook saw, with secret content as digests only (tests/charms/lib/secret_record.py). The script
+adds a user secret, grants it and configures the consumer with it, updates it; integrates the
+charms so that the owner shares credentials through an application-owned secret as
+data_interfaces does, rotates and removes that secret; and checks jubilant's view of each
+(`secrets`, `show_secret`), what each charm read, the secret hooks and their environment, the
+opened port in `status` and `show-unit`, the unit's binding address, and that no secret value
+reaches `debug-log`. A check that fails is reported and the rest still run; the last line is the
+tally. (Not named secrets.py: the script's directory comes first on `sys.path`, and jubilant
+imports the standard library's `secrets`.)
 """
-
 import contextlib
 import hashlib
 import ipaddress
 import json
+import os
 import pathlib
 import re
-import secrets
 import sys
 import time
 
@@ -125,7 +126,7 @@ with check("get_binding: the bind address is the unit's address in status"):
     unit = juju.status().apps['owner'].units['owner/0']
     assert start['bind_address'] in (unit.address, unit.public_address), (start, unit)
 
-token1 = 'tok-' + secrets.token_hex(12)
+token1 = 'tok-' + os.urandom(12).hex()
 values.append(token1)
 uri = juju.add_secret('api-token', {'token': token1}, info='the API token')
 
@@ -174,7 +175,7 @@ with check('grant_secret: the charm reads the user secret its config names'):
     access = juju.show_secret(uri).access or []
     assert any(a.target.endswith('consumer') and a.role == 'view' for a in access), access
 
-token2 = 'tok-' + secrets.token_hex(12)
+token2 = 'tok-' + os.urandom(12).hex()
 values.append(token2)
 with check('update_secret: the consumer gets secret-changed and sees the new revision on refresh'):
     mark = len(records('consumer/0'))
