@@ -194,3 +194,26 @@ fn an_undefined_action_is_refused() {
     assert!(matches!(err, Error::NotScheduled { .. }), "{err}");
     assert!(err.to_string().contains("restore"), "{err}");
 }
+
+/// The unit publishes its configured port (8080 by default) and keeps its data on the `data`
+/// storage Juju attached before `install`: the snapshot archives the demo data written there.
+#[test]
+fn the_unit_publishes_its_port_and_keeps_its_data_on_storage() {
+    let d = deployed();
+    let status = d.juju.status().unwrap();
+    let unit = &status.applications[&d.app].units[&d.unit()];
+    assert_eq!(unit.open_ports, ["8080/tcp"]);
+    let attached: Vec<&str> = status
+        .storage
+        .storage
+        .iter()
+        .filter(|(id, _)| id.starts_with("data/"))
+        .filter_map(|(_, s)| s.attachments.as_ref()?.units.get(&d.unit()))
+        .map(|a| a.location.as_str())
+        .collect();
+    let [location] = attached.as_slice() else {
+        panic!("one data storage attached to {}: {attached:?}", d.unit())
+    };
+    let listing = d.juju.exec(d.unit(), ["ls", location]).unwrap();
+    assert_eq!(listing.stdout, "orders.csv\nusers.csv\n");
+}

@@ -7,12 +7,15 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub struct Config {
-    /// Directory holding the data to snapshot. Relative paths are relative to the charm directory.
+    /// Directory holding the data to snapshot when no `data` storage is attached. Relative paths are relative to the charm directory.
     #[serde(default = "default_data_dir")]
     pub data_dir: String,
     /// Directory the snapshots are written to. Relative paths are relative to the charm directory.
     #[serde(default = "default_snapshot_dir")]
     pub snapshot_dir: String,
+    /// TCP port the snapshots are published on; the unit opens it (`open-port`).
+    #[serde(default = "default_port")]
+    pub port: u16,
 }
 
 impl Default for Config {
@@ -20,6 +23,7 @@ impl Default for Config {
         Config {
             data_dir: default_data_dir(),
             snapshot_dir: default_snapshot_dir(),
+            port: default_port(),
         }
     }
 }
@@ -30,4 +34,8 @@ fn default_data_dir() -> String {
 
 fn default_snapshot_dir() -> String {
     "../snapshots".to_owned()
+}
+
+fn default_port() -> u16 {
+    8080
 }

@@ -11,6 +11,7 @@ pub mod config;
 pub mod database;
 mod handlers;
 pub mod snapshot;
+pub mod state;
 
 pub use handlers::DEMO_TABLES;
 
@@ -20,9 +21,21 @@ pub fn charm() -> ops::Charm {
         .config::<config::Config>()
         .on(ops::Hook::Install, handlers::on_install)
         .on(ops::Hook::Start, handlers::on_start)
+        .on(ops::Hook::ConfigChanged, handlers::on_config_changed)
+        .on_storage(
+            "data",
+            ops::StorageKind::Attached,
+            handlers::on_data_attached,
+        )
+        .on_storage(
+            "data",
+            ops::StorageKind::Detaching,
+            handlers::on_data_detaching,
+        )
         .action(handlers::on_snapshot)
         .on_relation::<database::Database>(ops::RelationKind::Created, database::on_created)
         .on_relation::<database::Database>(ops::RelationKind::Changed, database::on_changed)
         .on_relation::<database::Database>(ops::RelationKind::Broken, database::on_broken)
+        .on_secret(ops::SecretKind::Changed, database::on_secret_changed)
         .action(database::on_connection_info)
 }

@@ -38,6 +38,11 @@ impl Unit {
                 unit.path("params.json").display()
             ),
         );
+        // No storage attached: the charm state holds no `data-dir`.
+        unit.stub(
+            "state-get",
+            &format!("echo \"state-get $*\" >> '{}'; echo '{{}}'", log.display()),
+        );
         let config = json!({
             "data-dir": unit.path("data"),
             "snapshot-dir": unit.path("snapshots"),
@@ -143,6 +148,7 @@ fn install_then_snapshot_calls_the_hook_tools_like_juju_expects() {
         [
             "status-set maintenance creating the demo data set".to_owned(),
             "config-get --format=json".to_owned(),
+            "state-get --format=json".to_owned(),
             format!(
                 "juju-log --log-level INFO -- Demo data set written to {}",
                 data.display()
@@ -164,6 +170,7 @@ fn install_then_snapshot_calls_the_hook_tools_like_juju_expects() {
         [
             "action-get --format=json".to_owned(),
             "config-get --format=json".to_owned(),
+            "state-get --format=json".to_owned(),
             "action-log -- Generating snapshot into db-snapshot.tar.gz".to_owned(),
             "juju-log --log-level INFO -- Using backup-3.tar.gz as the temporary backup filename in task 3"
                 .to_owned(),

@@ -22,6 +22,11 @@
 //! ([`CombinedStorage`], also [`Status::storage`]); a unit's opened ports are
 //! [`UnitStatus::open_ports`] and [`UnitInfo::opened_ports`], an application's exposure
 //! [`AppStatus::exposed`].
+//! Secrets: [`Juju::add_secret`] makes a user secret (its content goes to the CLI in a file,
+//! never on the command line) and returns its [`SecretUri`]; [`Juju::update_secret`],
+//! [`Juju::grant_secret`], [`Juju::revoke_secret`] and [`Juju::remove_secret`] change it;
+//! [`Juju::show_secret`], [`Juju::show_secret_revisions`], [`Juju::reveal_secret`] (a
+//! [`RevealedSecret`] with the content) and [`Juju::secrets`] read any secret of the model.
 //!
 //! ```no_run
 //! # extern crate juju_client as juju;
@@ -43,6 +48,11 @@
 //! let db = info.relations_on("database").next().map(|r| &r.application_data);
 //! juju.add_unit("my-charm", &juju::AddUnitOptions { num_units: 2, ..Default::default() })?;
 //! juju.wait(|s| juju::unit_count(s, "my-charm") == 3, &Default::default())?;
+//!
+//! let uri = juju.add_secret("api-token", [("token", "s3cret")], Some("the API token"))?;
+//! juju.grant_secret("api-token", ["my-charm"])?;
+//! juju.set_config("my-charm", &[("token", &uri)])?;
+//! assert_eq!(juju.reveal_secret(&uri, None)?.content["token"], "s3cret");
 //! # Ok::<(), juju::Error>(())
 //! ```
 
@@ -51,6 +61,7 @@ mod apps;
 mod cli;
 pub mod itest;
 mod model;
+mod secret;
 mod status;
 mod storage;
 mod task;
@@ -66,6 +77,9 @@ use serde_json::{Map, Value};
 pub use apps::{AddUnitOptions, RemoveOptions, RemoveRelationOptions};
 pub use cli::{CliError, CliOutput, Error};
 pub use model::TempModel;
+pub use secret::{
+    RevealedSecret, SecretAccess, SecretInfo, SecretRevision, SecretUri, UpdateSecretOptions,
+};
 pub use status::{
     AppStatus, AppStatusRelation, ModelInfo, Status, StatusInfo, UnitStatus, all_active,
     all_agents_idle, any_error, is_related, unit_count,

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use juju_client::{
     AddUnitOptions, AppStatusRelation, DeployOptions, Error, Juju, RemoveOptions,
-    RemoveRelationOptions, Status, WaitOptions, all_active, all_agents_idle, any_error, is_related,
-    unit_count,
+    RemoveRelationOptions, SecretUri, Status, UpdateSecretOptions, WaitOptions, all_active,
+    all_agents_idle, any_error, is_related, unit_count,
 };
 use serde_json::json;
 
@@ -27,7 +27,7 @@ d='{d}'
 n=$(cat "$d/count" 2>/dev/null || echo 0); n=$((n+1)); echo $n > "$d/count"
 echo "$*" >> "$d/argv"
 prev=""
-for a in "$@"; do [ "$prev" = "--params" ] && cp "$a" "$d/params-$n"; prev="$a"; done
+for a in "$@"; do [ "$prev" = "--params" ] && cp "$a" "$d/params-$n"; [ "$prev" = "--file" ] && cp "$a" "$d/file-$n"; prev="$a"; done
 r="$d/reply-$n"; [ -d "$r" ] || r="$d/reply-default"
 [ -f "$r/stdout" ] && cat "$r/stdout"
 [ -f "$r/stderr" ] && cat "$r/stderr" >&2
@@ -909,4 +909,170 @@ fn show_unit_types_the_relation_databags() {
     assert!(reason.contains("missing field `relation-id`"), "{reason}");
     assert!(matches!(juju.show_unit("mysql/9"), Err(Error::Cli(_))));
     assert_eq!(fake.argv()[0], "show-unit --model m mysql/0 --format json");
+}
+
+/// jubilant's samples of `juju secrets` and `juju show-secret` JSON (tests/unit/fake_secrets.py,
+/// jubilant 06572b5).
+const MULTIPLE_SECRETS: &str = r#"{"d0vdtqnmp25c762e7jug": {"revision": 2, "owner": "<model>", "name": "admin-account", "created": "2025-06-03T11:39:23Z", "updated": "2025-06-03T11:39:35Z"}, "d0vdtqeski35bidi7jug": {"revision": 1, "owner": "user", "name": "admin-password", "created": "2025-06-03T13:39:23Z", "updated": "2025-06-03T13:39:35Z"}}"#;
+const SINGLE_SECRET_REVEALED: &str = r#"{"d1ehcifmp25c76e01vhg": {"revision": 1, "checksum": "6e7780224ca82a052f4fe9bc57f8e25d2bd012fa0ca40891a083c8f1b2748a29", "expires": "2025-06-27T09:43:38Z", "rotation": "daily", "rotates": "2025-06-27T09:43:38Z", "owner": "example-charm", "description": "Some description", "label": "example-charm-secret", "created": "2025-06-26T09:43:38Z", "updated": "2025-06-26T09:43:38Z", "content": {"Data": {"password": "secret", "username": "admin"}}}}"#;
+const SINGLE_SECRET_REVEALED_JUJU35: &str = r#"{"d1ehcifmp25c76e01vhg": {"revision": 1, "expires": "2025-06-27T09:43:38Z", "rotation": "daily", "rotates": "2025-06-27T09:43:38Z", "owner": "example-charm", "description": "Some description", "label": "example-charm-secret", "created": "2025-06-26T09:43:38Z", "updated": "2025-06-26T09:43:38Z", "content": {"Data": {"password": "secret", "username": "admin"}}}}"#;
+const SINGLE_SECRET_REVISIONS: &str = r#"{"d1ehcifmp25c76e01vhg": {"revision": 2, "expires": "2025-06-27T09:43:38Z", "rotation": "daily", "rotates": "2025-06-27T09:43:38Z", "owner": "example-charm", "description": "Some description", "label": "example-charm-secret", "created": "2025-06-26T09:43:38Z", "updated": "2025-06-26T09:43:38Z", "revisions": [{"revision": 1, "backend": "demo-local", "created": "2025-06-26T09:43:38Z", "updated": "2025-06-26T09:43:38Z", "expires": "2025-06-27T09:43:38Z"}, {"revision": 2, "backend": "demo-local", "created": "2025-06-27T09:43:38Z", "updated": "2025-06-27T09:43:38Z", "expires": "2025-06-28T09:43:38Z"}]}}"#;
+const SINGLE_SECRET_WITH_ACCESS: &str = r#"{"d0vdtqnmp25c762e7jug": {"revision": 2, "checksum": "0a3322b0d9c2b3ac8f7bae0da21c8828d69ada7d64cb26c0f5c55d2706971c91", "owner": "<model>", "name": "admin-account", "created": "2025-06-03T11:39:23Z", "updated": "2025-06-03T11:39:35Z", "access": [{"target": "application-example-charm", "scope": "model-7fc4913e-e356-4783-8e80-f2ac9f19759e", "role": "view"}]}}"#;
+
+#[test]
+fn add_and_update_secret_pass_the_content_in_a_file_like_jubilant() {
+    // jubilant tests/unit/test_add_secret.py test_normal, test_with_info (06572b5).
+    let fake = Fake::new();
+    fake.reply(1, "secret:0123456789abcdefghji\n", "", 0);
+    let juju = fake.juju();
+    let uri = juju
+        .add_secret("my-secret", [("username", "admin")], Some("A description."))
+        .unwrap();
+    assert_eq!(uri, SecretUri("secret:0123456789abcdefghji".into()));
+    assert_eq!(uri.unique_identifier(), "0123456789abcdefghji");
+    let argv = fake.argv();
+    assert!(
+        argv[0].starts_with("add-secret --model m my-secret --info A description. --file "),
+        "{argv:?}"
+    );
+    let file: serde_json::Value = serde_json::from_str(&fake.file("file-1")).unwrap();
+    assert_eq!(file, json!({"username": "admin"}));
+    assert!(
+        !argv[0].contains("admin"),
+        "content stays off the command line"
+    );
+    juju.update_secret(
+        "sec2",
+        [("password", "hunter3")],
+        &UpdateSecretOptions {
+            info: Some("new".into()),
+            name: Some("sec3".into()),
+            auto_prune: true,
+        },
+    )
+    .unwrap();
+    assert!(
+        fake.argv()[1].starts_with(
+            "update-secret --model m sec2 --info new --name sec3 --auto-prune --file "
+        ),
+        "{:?}",
+        fake.argv()
+    );
+    let file: serde_json::Value = serde_json::from_str(&fake.file("file-2")).unwrap();
+    assert_eq!(file, json!({"password": "hunter3"}));
+}
+
+#[test]
+fn grant_revoke_and_remove_run_the_cli_shapes() {
+    // jubilant tests/unit/test_grant_secret.py and test_remove_secret.py (06572b5).
+    let fake = Fake::new();
+    let juju = fake.juju();
+    juju.grant_secret("secret:abc", ["app1", "app2"]).unwrap();
+    juju.revoke_secret("my-secret", ["app1"]).unwrap();
+    juju.remove_secret("my-secret", None).unwrap();
+    juju.remove_secret("my-secret", Some(2)).unwrap();
+    assert_eq!(
+        fake.argv(),
+        [
+            "grant-secret --model m secret:abc app1,app2",
+            "revoke-secret --model m my-secret app1",
+            "remove-secret --model m my-secret",
+            "remove-secret --model m my-secret --revision 2",
+        ]
+    );
+}
+
+#[test]
+fn show_secret_parses_jubilants_samples() {
+    let fake = Fake::new();
+    fake.reply(1, SINGLE_SECRET_REVEALED, "", 0);
+    fake.reply(2, SINGLE_SECRET_REVEALED_JUJU35, "", 0);
+    fake.reply(3, SINGLE_SECRET_REVISIONS, "", 0);
+    fake.reply(4, SINGLE_SECRET_WITH_ACCESS, "", 0);
+    fake.reply(5, "ERROR secret \"nope\" not found\n", "", 1);
+    let juju = fake.juju();
+    // jubilant tests/unit/test_show_secret.py (06572b5).
+    let revealed = juju.reveal_secret("example-charm-secret", Some(1)).unwrap();
+    assert_eq!(revealed.uri.as_str(), "secret:d1ehcifmp25c76e01vhg");
+    assert_eq!(revealed.revision, 1);
+    assert_eq!(revealed.owner, "example-charm");
+    assert_eq!(revealed.label.as_deref(), Some("example-charm-secret"));
+    assert_eq!(revealed.description.as_deref(), Some("Some description"));
+    assert_eq!(revealed.rotation.as_deref(), Some("daily"));
+    assert_eq!(revealed.rotates.as_deref(), Some("2025-06-27T09:43:38Z"));
+    assert_eq!(revealed.expires.as_deref(), Some("2025-06-27T09:43:38Z"));
+    assert_eq!(
+        revealed.checksum,
+        "6e7780224ca82a052f4fe9bc57f8e25d2bd012fa0ca40891a083c8f1b2748a29"
+    );
+    assert_eq!(revealed.content["password"], "secret");
+    assert_eq!(revealed.content["username"], "admin");
+    let old = juju.reveal_secret("example-charm-secret", None).unwrap();
+    assert_eq!(old.checksum, "", "no checksum before Juju 3.6");
+    let revisions = juju
+        .show_secret_revisions("example-charm-secret")
+        .unwrap()
+        .revisions
+        .unwrap();
+    assert_eq!(revisions.len(), 2);
+    assert_eq!(revisions[1].revision, 2);
+    assert_eq!(revisions[1].backend, "demo-local");
+    assert_eq!(
+        revisions[1].expires.as_deref(),
+        Some("2025-06-28T09:43:38Z")
+    );
+    let shown = juju.show_secret("admin-account").unwrap();
+    assert_eq!(shown.name.as_deref(), Some("admin-account"));
+    assert_eq!(shown.owner, "<model>");
+    let access = shown.access.unwrap();
+    assert_eq!(access[0].target, "application-example-charm");
+    assert_eq!(
+        access[0].scope,
+        "model-7fc4913e-e356-4783-8e80-f2ac9f19759e"
+    );
+    assert_eq!(access[0].role, "view");
+    assert!(shown.revisions.is_none() && shown.rotation.is_none());
+    let err = juju.show_secret("nope").unwrap_err();
+    assert!(matches!(err, Error::Cli(_)), "{err}");
+    assert_eq!(
+        fake.argv(),
+        [
+            "show-secret --model m example-charm-secret --format json --reveal --revision 1",
+            "show-secret --model m example-charm-secret --format json --reveal",
+            "show-secret --model m example-charm-secret --format json --revisions",
+            "show-secret --model m admin-account --format json",
+            "show-secret --model m nope --format json",
+        ]
+    );
+}
+
+#[test]
+fn secrets_parses_jubilants_sample() {
+    // jubilant tests/unit/test_secrets.py (06572b5).
+    let fake = Fake::new();
+    fake.reply(1, MULTIPLE_SECRETS, "", 0);
+    fake.reply(2, "{}", "", 0);
+    fake.reply(3, "{}", "", 0);
+    let juju = fake.juju();
+    let secrets = juju.secrets(None).unwrap();
+    assert_eq!(secrets.len(), 2);
+    let account = secrets
+        .iter()
+        .find(|s| s.name.as_deref() == Some("admin-account"))
+        .unwrap();
+    assert_eq!(account.uri.as_str(), "secret:d0vdtqnmp25c762e7jug");
+    assert_eq!(account.revision, 2);
+    assert_eq!(account.owner, "<model>");
+    assert_eq!(account.created, "2025-06-03T11:39:23Z");
+    assert!(account.label.is_none() && account.access.is_none());
+    assert_eq!(juju.secrets(None).unwrap(), []);
+    assert_eq!(juju.secrets(Some("user")).unwrap(), []);
+    assert_eq!(
+        fake.argv(),
+        [
+            "secrets --model m --format json",
+            "secrets --model m --format json",
+            "secrets --model m --owner user --format json",
+        ]
+    );
 }

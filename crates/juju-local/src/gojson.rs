@@ -330,6 +330,15 @@ fn yaml_string(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
+/// A value under a mapping key at `indent`, as `yaml.v2` writes it after the colon: ` scalar`
+/// and a line break, or a literal block whose lines sit at `indent` (for writers of ordered
+/// maps, whose keys [`yaml`] would sort).
+pub fn yaml_child(value: &Value, indent: usize) -> String {
+    let mut out = String::new();
+    write_yaml_child(value, indent, &mut out, false);
+    out
+}
+
 /// An empty map: what `action-get` prints when there are no params.
 pub fn empty() -> Value {
     Value::Object(Map::new())

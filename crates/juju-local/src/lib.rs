@@ -26,6 +26,7 @@ pub mod records;
 mod relation;
 mod resources;
 mod secret_uri;
+mod secrets;
 mod state;
 mod storage;
 mod sys;

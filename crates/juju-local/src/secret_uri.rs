@@ -79,6 +79,12 @@ fn is_xid(s: &str) -> bool {
 
 /// `secrets.ParseURI` of Juju 3.6: `Err` carries Juju's message.
 pub fn parse(s: &str) -> Result<(), String> {
+    parse_id(s).map(|_| ())
+}
+
+/// `secrets.ParseURI`, keeping what it finds: the source (model) UUID when the URI has one, and
+/// the 20-character xid.
+pub fn parse_id(s: &str) -> Result<(Option<String>, String), String> {
     if s.starts_with(':') {
         return Err(format!("parse {s:?}: missing protocol scheme"));
     }
@@ -93,8 +99,12 @@ pub fn parse(s: &str) -> Result<(), String> {
     if id.is_empty() {
         id = url.opaque;
     }
+    let mut source = (!url.host.is_empty()).then(|| url.host.to_owned());
     let id = match id.split_once('/') {
-        Some((source, id)) if is_uuid(source) => id,
+        Some((uuid, id)) if is_uuid(uuid) => {
+            source = Some(uuid.to_owned());
+            id
+        }
         Some(_) => return Err(format!("secret URI {s:?} not valid")),
         None => id,
     };
@@ -105,7 +115,7 @@ pub fn parse(s: &str) -> Result<(), String> {
     if !well_formed || !is_xid(id) {
         return Err(format!("secret URI {s:?} not valid"));
     }
-    Ok(())
+    Ok((source, id.to_owned()))
 }
 
 #[cfg(test)]
@@ -131,6 +141,17 @@ mod tests {
         assert_eq!(
             parse("secret://nothost/cj4v5vm78ohs79o84r4g"),
             Err("host controller UUID \"nothost\" not valid".to_owned())
+        );
+        assert_eq!(
+            parse_id("secret:cj4v5vm78ohs79o84r4g"),
+            Ok((None, "cj4v5vm78ohs79o84r4g".to_owned()))
+        );
+        assert_eq!(
+            parse_id("secret://deadbeef-1bad-500d-9000-4b1d0d06f00d/cj4v5vm78ohs79o84r4g"),
+            Ok((
+                Some("deadbeef-1bad-500d-9000-4b1d0d06f00d".to_owned()),
+                "cj4v5vm78ohs79o84r4g".to_owned()
+            ))
         );
         assert_eq!(scheme("cj4v5vm78ohs79o84r4g"), None);
         assert_eq!(scheme("secret:x").as_deref(), Some("secret"));

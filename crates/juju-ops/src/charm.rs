@@ -19,6 +19,7 @@ use crate::event::{ActionEvent, HookEvent, Unit, UnitEnv};
 use crate::params::{self, ParamErrors};
 use crate::relation::{Endpoint, Relation, RelationError, RelationEvent, RelationKind, Role};
 use crate::schema::{self, ActionSpec, SchemaError};
+use crate::secret::{SecretEvent, SecretKind, secret_runner};
 use crate::tools::{HookTools, LogLevel, Subprocess};
 
 /// What a handler returns. Any error type converts with `?`.
@@ -32,7 +33,8 @@ pub trait Action: DeserializeOwned + JsonSchema + 'static {
 }
 
 type ActionRunner = Box<dyn Fn(&mut dyn HookTools, &UnitEnv, Value) -> Outcome + Send + Sync>;
-type HookRunner = Box<dyn Fn(&mut dyn HookTools, &UnitEnv, &str) -> Outcome + Send + Sync>;
+pub(crate) type HookRunner =
+    Box<dyn Fn(&mut dyn HookTools, &UnitEnv, &str) -> Outcome + Send + Sync>;
 type ConfigOptionsFn = fn() -> Result<Map<String, Value>, SchemaError>;
 
 struct RegisteredAction {
@@ -572,6 +574,61 @@ impl Charm {
         charm
     }
 
+    /// Registers `runner` for `hook` by name (checked by [`Charm::hook_problems`]), after any
+    /// handler already registered for it: the typed registrations of other modules
+    /// ([`Charm::on_storage`]) come through here.
+    pub(crate) fn register_hook(mut self, hook: String, runner: HookRunner) -> Self {
+        self.named_hooks.insert(hook.clone());
+        self.hooks.entry(hook).or_default().push(runner);
+        self
+    }
+
+    /// Registers a handler for the secret hook of `kind` (`secret-changed`, `secret-rotate`,
+    /// `secret-expired`, `secret-remove`). The handler receives a [`SecretEvent`] for the
+    /// hook's secret (`JUJU_SECRET_ID`, `JUJU_SECRET_LABEL` and, for `secret-expired` and
+    /// `secret-remove`, `JUJU_SECRET_REVISION`), with the secret methods for it. If Juju named
+    /// no secret (or no revision where it names one), the handler does not run and the hook
+    /// fails saying so. Several handlers for one hook run in registration order.
+    ///
+    /// ```
+    /// # extern crate juju_ops as ops;
+    /// use ops::{Charm, HandlerResult, SecretEvent, SecretKind};
+    ///
+    /// #[derive(serde::Deserialize)]
+    /// struct ApiToken {
+    ///     token: String,
+    /// }
+    ///
+    /// fn on_secret_changed(event: &mut SecretEvent) -> HandlerResult {
+    ///     let token: ApiToken = event.refresh_content()?;
+    ///     event.info(format!("new token of {} bytes", token.token.len()))?;
+    ///     Ok(())
+    /// }
+    ///
+    /// fn on_secret_remove(event: &mut SecretEvent) -> HandlerResult {
+    ///     if let Some(revision) = event.revision() {
+    ///         event.remove_revision(revision)?;
+    ///     }
+    ///     Ok(())
+    /// }
+    ///
+    /// let charm = Charm::new()
+    ///     .on_secret(SecretKind::Changed, on_secret_changed)
+    ///     .on_secret(SecretKind::Remove, on_secret_remove);
+    /// assert_eq!(charm.hook_names(), ["secret-changed", "secret-remove"]);
+    /// ```
+    pub fn on_secret(
+        mut self,
+        kind: SecretKind,
+        handler: impl Fn(&mut SecretEvent<'_>) -> HandlerResult + Send + Sync + 'static,
+    ) -> Self {
+        self.hooks
+            .entry(kind.hook_name().to_owned())
+            .or_default()
+            .push(secret_runner(kind, handler));
+        self
+    }
+
     /// Declares the charm's config type, from which `config: options:` is generated.
     pub fn config<C: DeserializeOwned + JsonSchema>(mut self) -> Self {
         self.config = Some(schema::config_options::<C>);
@@ -651,8 +708,8 @@ impl Charm {
         Ok(Value::Object(out))
     }
 
-    /// Every hook the charm handles, sorted: the names given to [`Charm::on`] and the relation
-    /// hooks of [`Charm::on_relation`].
+    /// Every hook the charm handles, sorted: the names given to [`Charm::on`], the relation
+    /// hooks of [`Charm::on_relation`] and the storage hooks of [`Charm::on_storage`].
     pub fn hook_names(&self) -> Vec<&str> {
         self.hooks.keys().map(String::as_str).collect()
     }
@@ -844,7 +901,7 @@ fn refuse_params(tools: &mut dyn HookTools, errors: &ParamErrors) -> Outcome {
 }
 
 /// Turns a handler's result (or panic) into an outcome, reporting errors where Juju shows them.
-fn finish(
+pub(crate) fn finish(
     unit: &mut Unit<'_>,
     what: &str,
     result: Result<HandlerResult, Box<dyn Any + Send>>,

@@ -17,6 +17,8 @@ use serde_json::Value;
 use crate::databag::{self, Databag, DatabagError, DatabagErrorKind};
 use crate::relation::RelationEnv;
 use crate::results::{self, KeyError};
+use crate::secret::SecretEnv;
+use crate::storage::StorageEnv;
 use crate::tools::{HookTools, LogLevel, StatusInfo, StatusName, StatusTarget, ToolError};
 
 /// Facts about the running unit, read once from the environment Juju sets (contract §1.3).
@@ -34,6 +36,10 @@ pub struct UnitEnv {
     pub juju_version: String,
     /// The relation of a relation hook; `None` in any other event.
     pub relation: Option<RelationEnv>,
+    /// The storage instance of a storage hook; `None` in any other event.
+    pub storage: Option<StorageEnv>,
+    /// The secret of a secret hook (`JUJU_SECRET_*`); `None` in any other event.
+    pub secret: Option<SecretEnv>,
 }
 
 impl UnitEnv {
@@ -52,6 +58,8 @@ impl UnitEnv {
             action_id: var("JUJU_ACTION_UUID"),
             juju_version: var("JUJU_VERSION"),
             relation: RelationEnv::from_vars(|k| std::env::var(k).ok()),
+            storage: StorageEnv::from_vars(|k| std::env::var(k).ok()),
+            secret: SecretEnv::from_vars(|k| std::env::var(k).ok()),
         }
     }
 }

@@ -27,6 +27,26 @@
 //! state kept between events ([`Unit::state`], [`Unit::set_state`]). [`Unit::status`] and
 //! [`Unit::app_status`] read the statuses back.
 //!
+//! **Storage, ports and network.** [`Charm::on_storage`] handles `<name>-storage-attached` and
+//! `-storage-detaching` with a [`StorageEvent`] (the instance's [`StorageId`], location and
+//! [`StorageType`]); [`Unit::storage_list`], [`Unit::storage`] and [`Unit::add_storage`] use the
+//! storage tools. A [`Port`] is a TCP or UDP port or range, or ICMP, read and printed as Juju does
+//! ([`Port::parse`], with Juju's messages), so an invalid port never reaches `open-port`;
+//! [`Unit::open_port`], [`Unit::open_port_for`] (some endpoints only), [`Unit::close_port`] and
+//! [`Unit::opened_ports`] use the port tools. [`Unit::network`] and [`Unit::network_for`] read an
+//! endpoint's [`NetworkInfo`] (`network-get`), [`Unit::private_address`] the unit's address.
+//! **Secrets.** A config option of type `secret` is a [`Secret`] (a URI). [`Unit::add_secret`]
+//! creates a secret from a serde type whose fields are its keys (checked against Juju's key
+//! rule, [`is_valid_key`], before any hook tool runs); [`Unit::secret_content`] and its peek
+//! and refresh siblings read one back as a type; [`Unit::set_secret_content`],
+//! [`Unit::set_secret_info`], [`Unit::grant_secret`], [`Unit::revoke_secret`],
+//! [`Unit::remove_secret_revision`] and [`Unit::remove_secret`] manage one, after
+//! `secret-info-get` said the unit owns it (an application's secret on the leader only:
+//! [`SecretError::NotLeader`]). [`Charm::on_secret`] registers a handler for `secret-changed`,
+//! `secret-rotate`, `secret-expired` or `secret-remove`, taking a [`SecretEvent`]. No secret
+//! value reaches an error, a `Debug` output or a log line ([`SecretContent`]'s `Debug` shows
+//! keys only), and the real hook tools get content in a private temporary file, never in argv.
+//!
 //! Modules: [`databag`] (typed databags and their encodings), [`params`] (Juju's param
 //! validation and defaults), [`results`] (result keys), [`schema`] (the `charmcraft.yaml`
 //! schemas generated from Rust types), [`tools`] (the [`HookTools`] trait and the real hook
@@ -35,11 +55,14 @@
 mod charm;
 pub mod databag;
 mod event;
+mod network;
 pub mod params;
+mod ports;
 mod relation;
 pub mod results;
 pub mod schema;
 mod secret;
+mod storage;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod tools;
@@ -53,7 +76,18 @@ pub use event::{ActionEvent, ConfigError, DataError, HookEvent, ResultsError, Un
 pub use relation::{
     Endpoint, Relation, RelationData, RelationEnv, RelationError, RelationEvent, RelationKind, Role,
 };
-pub use secret::Secret;
+pub use secret::{
+    Expire, RotatePolicy, Secret, SecretAccess, SecretContent, SecretDecodeError,
+    SecretEncodeError, SecretEnv, SecretError, SecretEvent, SecretInfo, SecretKind, SecretLookup,
+    SecretOptions, SecretOwner, SecretRead, SecretUriError, is_valid_key,
+};
 pub use tools::{
     HookTools, LogLevel, StatusInfo, StatusName, StatusTarget, ToolError, ToolErrorKind,
+};
+// Storage, ports and network.
+pub use network::{BindAddress, InterfaceAddress, NetworkError, NetworkInfo, UnitAddress};
+pub use ports::{OpenedPort, Port, PortEndpoints, PortError, Protocol};
+pub use storage::{
+    StorageEnv, StorageError, StorageEvent, StorageId, StorageInfo, StorageKind, StorageType,
+    is_storage_name,
 };

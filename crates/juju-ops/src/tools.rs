@@ -12,6 +12,11 @@ use std::process::{Command, Stdio};
 
 use serde_json::{Map, Value};
 
+use crate::network::{NetworkInfo, UnitAddress};
+use crate::ports::{OpenedPort, Port};
+use crate::secret::{self, SecretContent, SecretInfo, SecretOptions, SecretOwner, SecretRead};
+use crate::storage::StorageInfo;
+
 /// Log levels accepted by `juju-log --log-level`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum LogLevel {
@@ -260,6 +265,132 @@ pub trait HookTools {
         let _ = key;
         Err(ToolError::unsupported("state-delete"))
     }
+
+    // Storage, ports and network.
+
+    /// `storage-get --format=json [-s <id>]`: the kind and location of the instance `id`, or
+    /// without `id` of the storage hook's own instance.
+    fn storage_get(&mut self, id: Option<&str>) -> Result<StorageInfo, ToolError> {
+        let _ = id;
+        Err(ToolError::unsupported("storage-get"))
+    }
+    /// `storage-list --format=json [<name>]`: the ids (`<name>/<n>`) of the attached
+    /// instances, of the storage `name` only when given.
+    fn storage_list(&mut self, name: Option<&str>) -> Result<Vec<String>, ToolError> {
+        let _ = name;
+        Err(ToolError::unsupported("storage-list"))
+    }
+    /// `storage-add <name>=<count>…`: more instances, committed when the hook succeeds.
+    fn storage_add(&mut self, counts: &BTreeMap<String, u32>) -> Result<(), ToolError> {
+        let _ = counts;
+        Err(ToolError::unsupported("storage-add"))
+    }
+    /// `open-port [--endpoints a,b] <port>`: every endpoint when `endpoints` is empty.
+    fn open_port(&mut self, port: &Port, endpoints: &[String]) -> Result<(), ToolError> {
+        let _ = (port, endpoints);
+        Err(ToolError::unsupported("open-port"))
+    }
+    /// `close-port [--endpoints a,b] <port>`: every endpoint when `endpoints` is empty.
+    fn close_port(&mut self, port: &Port, endpoints: &[String]) -> Result<(), ToolError> {
+        let _ = (port, endpoints);
+        Err(ToolError::unsupported("close-port"))
+    }
+    /// `opened-ports --endpoints --format=json`: the unit's open ports with their endpoints,
+    /// sorted as Juju sorts them.
+    fn opened_ports(&mut self) -> Result<Vec<OpenedPort>, ToolError> {
+        Err(ToolError::unsupported("opened-ports"))
+    }
+    /// `network-get <binding> [-r <id>] --format=json`: the binding's network (as the remote
+    /// side of relation `id` sees it, when given).
+    fn network_get(
+        &mut self,
+        binding: &str,
+        relation_id: Option<u32>,
+    ) -> Result<NetworkInfo, ToolError> {
+        let _ = (binding, relation_id);
+        Err(ToolError::unsupported("network-get"))
+    }
+    /// `unit-get --format=json private-address|public-address`.
+    fn unit_get(&mut self, address: UnitAddress) -> Result<String, ToolError> {
+        let _ = address;
+        Err(ToolError::unsupported("unit-get"))
+    }
+
+    // Secrets (`secret-*`). Content is a `SecretContent`, whose `Debug` hides the values; the
+    // real tools get it in a private temporary file, never in argv.
+
+    /// `secret-add --owner <owner> [--label …] [--description …] [--expire …] [--rotate …]`
+    /// with `content`: prints the new secret's URI. Keys are checked by the caller.
+    fn secret_add(
+        &mut self,
+        owner: SecretOwner,
+        content: &SecretContent,
+        options: &SecretOptions,
+    ) -> Result<String, ToolError> {
+        let _ = (owner, content, options);
+        Err(ToolError::unsupported("secret-add"))
+    }
+    /// `secret-get <id> [--label L] [--peek|--refresh] --format=json`, or `--label L` alone:
+    /// the content of the revision `read` names.
+    fn secret_get(
+        &mut self,
+        id: Option<&str>,
+        label: Option<&str>,
+        read: SecretRead,
+    ) -> Result<SecretContent, ToolError> {
+        let _ = (id, label, read);
+        Err(ToolError::unsupported("secret-get"))
+    }
+    /// `secret-set <id> [options]` with `content` (a new revision), or without (metadata only).
+    fn secret_set(
+        &mut self,
+        id: &str,
+        content: Option<&SecretContent>,
+        options: &SecretOptions,
+    ) -> Result<(), ToolError> {
+        let _ = (id, content, options);
+        Err(ToolError::unsupported("secret-set"))
+    }
+    /// `secret-grant <id> -r <relation> [--unit U]`: the relation's remote application (or one
+    /// unit of it) may read the secret.
+    fn secret_grant(
+        &mut self,
+        id: &str,
+        relation_id: u32,
+        unit: Option<&str>,
+    ) -> Result<(), ToolError> {
+        let _ = (id, relation_id, unit);
+        Err(ToolError::unsupported("secret-grant"))
+    }
+    /// `secret-revoke <id> -r <relation> [--unit U]`.
+    fn secret_revoke(
+        &mut self,
+        id: &str,
+        relation_id: u32,
+        unit: Option<&str>,
+    ) -> Result<(), ToolError> {
+        let _ = (id, relation_id, unit);
+        Err(ToolError::unsupported("secret-revoke"))
+    }
+    /// `secret-remove <id> [--revision N]`: one revision, or the whole secret.
+    fn secret_remove(&mut self, id: &str, revision: Option<u32>) -> Result<(), ToolError> {
+        let _ = (id, revision);
+        Err(ToolError::unsupported("secret-remove"))
+    }
+    /// `secret-ids --format=json`: the ids of the secrets this unit owns, and its
+    /// application's on the leader (bare ids, as Juju prints them).
+    fn secret_ids(&mut self) -> Result<Vec<String>, ToolError> {
+        Err(ToolError::unsupported("secret-ids"))
+    }
+    /// `secret-info-get <id> --format=json`, or `--label L`: an owned secret's metadata.
+    fn secret_info_get(
+        &mut self,
+        id: Option<&str>,
+        label: Option<&str>,
+    ) -> Result<SecretInfo, ToolError> {
+        let _ = (id, label);
+        Err(ToolError::unsupported("secret-info-get"))
+    }
 }
 
 /// A workload status as `status-get` reports it: the charm's own statuses, or one Juju set
@@ -300,7 +431,7 @@ impl Subprocess {
         }
     }
 
-    fn run(&self, tool: &str, args: &[&str]) -> Result<String, ToolError> {
+    pub(crate) fn run(&self, tool: &str, args: &[&str]) -> Result<String, ToolError> {
         self.run_with_stdin(tool, args, None)
     }
 
@@ -381,7 +512,7 @@ impl Subprocess {
         })
     }
 
-    fn run_json(&self, tool: &str, args: &[&str]) -> Result<Value, ToolError> {
+    pub(crate) fn run_json(&self, tool: &str, args: &[&str]) -> Result<Value, ToolError> {
         let out = self.run(tool, args)?;
         serde_json::from_str(&out)
             .map_err(|e| bad_output(tool, args, format!("invalid JSON ({e}): {out:?}")))
@@ -416,7 +547,11 @@ impl Subprocess {
     }
 
     /// Runs a tool printing a list of strings (`relation-ids`, `relation-list`).
-    fn run_string_list(&self, tool: &str, args: &[&str]) -> Result<Vec<String>, ToolError> {
+    pub(crate) fn run_string_list(
+        &self,
+        tool: &str,
+        args: &[&str],
+    ) -> Result<Vec<String>, ToolError> {
         match self.run_json(tool, args)? {
             Value::Null => Ok(Vec::new()),
             Value::Array(items) => items
@@ -439,7 +574,27 @@ impl Subprocess {
     }
 }
 
-fn bad_output(tool: &str, args: &[&str], reason: String) -> ToolError {
+impl Subprocess {
+    /// `open-port`/`close-port [--endpoints a,b] <port>`; the port printed as Juju prints it, so
+    /// the tool reads back the same range.
+    fn run_port_tool(
+        &self,
+        tool: &str,
+        port: &Port,
+        endpoints: &[String],
+    ) -> Result<(), ToolError> {
+        let port = port.to_string();
+        let joined = endpoints.join(",");
+        let mut args = Vec::with_capacity(3);
+        if !endpoints.is_empty() {
+            args.extend(["--endpoints", joined.as_str()]);
+        }
+        args.push(port.as_str());
+        self.run(tool, &args).map(drop)
+    }
+}
+
+pub(crate) fn bad_output(tool: &str, args: &[&str], reason: String) -> ToolError {
     ToolError {
         argv: std::iter::once(tool)
             .chain(args.iter().copied())
@@ -698,6 +853,137 @@ impl HookTools for Subprocess {
 
     fn state_delete(&mut self, key: &str) -> Result<(), ToolError> {
         self.run("state-delete", &["--", key]).map(drop)
+    }
+
+    // Storage, ports and network.
+
+    fn storage_get(&mut self, id: Option<&str>) -> Result<StorageInfo, ToolError> {
+        let mut args = vec!["--format=json"];
+        if let Some(id) = id {
+            args.extend(["-s", id]);
+        }
+        let value = self.run_json("storage-get", &args)?;
+        serde_json::from_value(value)
+            .map_err(|e| bad_output("storage-get", &args, format!("not {{kind, location}}: {e}")))
+    }
+
+    fn storage_list(&mut self, name: Option<&str>) -> Result<Vec<String>, ToolError> {
+        let mut args = vec!["--format=json"];
+        args.extend(name);
+        self.run_string_list("storage-list", &args)
+    }
+
+    fn storage_add(&mut self, counts: &BTreeMap<String, u32>) -> Result<(), ToolError> {
+        let args: Vec<String> = counts.iter().map(|(k, n)| format!("{k}={n}")).collect();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        self.run("storage-add", &args).map(drop)
+    }
+
+    fn open_port(&mut self, port: &Port, endpoints: &[String]) -> Result<(), ToolError> {
+        self.run_port_tool("open-port", port, endpoints)
+    }
+
+    fn close_port(&mut self, port: &Port, endpoints: &[String]) -> Result<(), ToolError> {
+        self.run_port_tool("close-port", port, endpoints)
+    }
+
+    fn opened_ports(&mut self) -> Result<Vec<OpenedPort>, ToolError> {
+        let args = ["--endpoints", "--format=json"];
+        self.run_string_list("opened-ports", &args)?
+            .iter()
+            .map(|line| {
+                OpenedPort::parse(line)
+                    .map_err(|e| bad_output("opened-ports", &args, format!("{line:?}: {e}")))
+            })
+            .collect()
+    }
+
+    fn network_get(
+        &mut self,
+        binding: &str,
+        relation_id: Option<u32>,
+    ) -> Result<NetworkInfo, ToolError> {
+        let id = relation_id.map(|id| id.to_string());
+        let mut args = Vec::with_capacity(4);
+        if let Some(id) = &id {
+            args.extend(["-r", id.as_str()]);
+        }
+        args.extend(["--format=json", binding]);
+        let value = self.run_json("network-get", &args)?;
+        serde_json::from_value(value).map_err(|e| bad_output("network-get", &args, e.to_string()))
+    }
+
+    fn unit_get(&mut self, address: UnitAddress) -> Result<String, ToolError> {
+        let args = ["--format=json", address.as_str()];
+        match self.run_json("unit-get", &args)? {
+            Value::String(address) => Ok(address),
+            other => Err(bad_output(
+                "unit-get",
+                &args,
+                format!("expected an address, got {other}"),
+            )),
+        }
+    }
+
+    fn secret_add(
+        &mut self,
+        owner: SecretOwner,
+        content: &SecretContent,
+        options: &SecretOptions,
+    ) -> Result<String, ToolError> {
+        secret::subprocess::secret_add(self, owner, content, options)
+    }
+
+    fn secret_get(
+        &mut self,
+        id: Option<&str>,
+        label: Option<&str>,
+        read: SecretRead,
+    ) -> Result<SecretContent, ToolError> {
+        secret::subprocess::secret_get(self, id, label, read)
+    }
+
+    fn secret_set(
+        &mut self,
+        id: &str,
+        content: Option<&SecretContent>,
+        options: &SecretOptions,
+    ) -> Result<(), ToolError> {
+        secret::subprocess::secret_set(self, id, content, options)
+    }
+
+    fn secret_grant(
+        &mut self,
+        id: &str,
+        relation_id: u32,
+        unit: Option<&str>,
+    ) -> Result<(), ToolError> {
+        secret::subprocess::secret_grant_or_revoke(self, "secret-grant", id, relation_id, unit)
+    }
+
+    fn secret_revoke(
+        &mut self,
+        id: &str,
+        relation_id: u32,
+        unit: Option<&str>,
+    ) -> Result<(), ToolError> {
+        secret::subprocess::secret_grant_or_revoke(self, "secret-revoke", id, relation_id, unit)
+    }
+
+    fn secret_remove(&mut self, id: &str, revision: Option<u32>) -> Result<(), ToolError> {
+        secret::subprocess::secret_remove(self, id, revision)
+    }
+
+    fn secret_ids(&mut self) -> Result<Vec<String>, ToolError> {
+        secret::subprocess::secret_ids(self)
+    }
+
+    fn secret_info_get(
+        &mut self,
+        id: Option<&str>,
+        label: Option<&str>,
+    ) -> Result<SecretInfo, ToolError> {
+        secret::subprocess::secret_info_get(self, id, label)
     }
 }
 

@@ -84,6 +84,20 @@ impl HookEnv<'_> {
             set("JUJU_STORAGE_LOCATION", storage.location.clone());
             set("JUJU_STORAGE_KIND", storage.kind.clone());
         }
+        // `JUJU_SECRET_REVISION` only for the hooks about one revision
+        // (`SecretHookRequiresRevision`: `secret-expired`, `secret-remove`).
+        if let Kind::Hook(hook) = self.kind
+            && let Some(secret) = &hook.secret
+        {
+            set("JUJU_SECRET_ID", crate::secrets::uri(&secret.id));
+            set("JUJU_SECRET_LABEL", secret.label.clone());
+            if matches!(
+                secret.kind,
+                crate::secrets::HookKind::Expired | crate::secrets::HookKind::Remove
+            ) {
+                set("JUJU_SECRET_REVISION", secret.revision.to_string());
+            }
+        }
         if let Kind::Action { name, id, .. } = self.kind {
             set("JUJU_ACTION_NAME", name.clone());
             set("JUJU_ACTION_UUID", id.to_string());
@@ -168,6 +182,7 @@ mod tests {
         use super::super::{HookInfo, HookRelation, RelationHookKind};
         let hook = |kind: RelationHookKind, remote: &str, departing: Option<&str>| {
             Kind::Hook(HookInfo {
+                secret: None,
                 name: format!("db-{}", kind.suffix()),
                 relation: Some(HookRelation {
                     id: 3,

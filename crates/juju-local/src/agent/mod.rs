@@ -47,6 +47,8 @@ pub struct HookInfo {
     pub relation: Option<HookRelation>,
     /// A storage hook's instance.
     pub storage: Option<Box<crate::storage::HookStorage>>,
+    /// A secret hook's secret (`JUJU_SECRET_*`).
+    pub secret: Option<Box<crate::secrets::Due>>,
 }
 
 impl HookInfo {
@@ -56,6 +58,7 @@ impl HookInfo {
             name: name.to_owned(),
             relation: None,
             storage: None,
+            secret: None,
         }
     }
 
@@ -74,6 +77,7 @@ impl HookInfo {
                 kind: instance.kind.clone(),
                 location: instance.location.clone(),
             })),
+            secret: None,
         }
     }
 }
@@ -162,6 +166,8 @@ pub struct Context {
     pub ports: crate::ports::Recorder,
     pub bindings: Vec<String>,
     pub model_uuid: String,
+    /// What the secret tools staged, committed only when the process succeeds.
+    pub secrets: crate::secrets::Pending,
     log_path: PathBuf,
 }
 
@@ -222,6 +228,7 @@ impl Context {
             ports: crate::ports::Recorder::new("app/0", crate::ports::Grouped::new()),
             bindings: Vec::new(),
             model_uuid: "uuid".into(),
+            secrets: crate::secrets::Pending::default(),
             log_path: PathBuf::from("/dev/null"),
         }
     }
@@ -327,6 +334,7 @@ pub fn run(
         storage,
         ports,
         bindings: crate::tools::bindings(charm),
+        secrets: crate::secrets::Pending::default(),
     };
     let Some(program) = program(&kind, &charm_dir) else {
         return Ok(Outcome::missing(context));

@@ -26,6 +26,10 @@ pub struct ToolRequest {
     /// relative to its working directory, or stdin for `-`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<FileArg>,
+    /// What the tool read for the `key#file=path` arguments of `secret-add` and `secret-set`,
+    /// by path.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub files: std::collections::BTreeMap<String, FileArg>,
 }
 
 /// The content of a tool's `--file`, or why it could not be read (reported as Juju reports a
@@ -34,6 +38,8 @@ pub struct ToolRequest {
 pub enum FileArg {
     Content(String),
     Error(String),
+    /// Bytes that need not be text (a secret's file value), base64-encoded.
+    Base64(String),
 }
 
 /// The agent's answer: what the tool prints and its exit code, one JSON line.
@@ -149,6 +155,7 @@ fn handle(stream: UnixStream, shared: &Mutex<Context>, context_id: &str) -> std:
                 &request.tool,
                 &request.args,
                 request.file.as_ref(),
+                &request.files,
             )
         }
         Err(e) => ToolResponse {

@@ -123,6 +123,11 @@ pub fn finish_unit(
     }
     // Storage added by the process (committed with the rest) has attached hooks to run.
     followups |= success && unit.storage.iter().any(|i| !i.attach_ran && !i.detached);
+    // Secrets the process created, changed, removed, granted or revoked: committed only on
+    // success, like relation data.
+    if success && !context.secrets.is_empty() {
+        followups |= crate::secrets::commit(model, &context.secrets, crate::secrets::now(model))?;
+    }
     model.save_unit(&unit)?;
     Ok(followups)
 }

@@ -16,6 +16,7 @@ mod params;
 mod relations;
 mod resources;
 mod run;
+mod secrets;
 mod settle;
 mod show;
 mod ssh;
@@ -24,7 +25,7 @@ mod storage;
 mod tasks;
 mod units;
 mod version;
-mod wait;
+pub(crate) mod wait;
 mod worker;
 
 use crate::error::{Result, usage};
@@ -108,9 +109,18 @@ Commands:
   add-storage UNIT name[=DIR]...  add storage instances to a unit and run their storage-attached hooks
   storage                         the model's storage instances (--format json|yaml)
   expose APP, unexpose APP        set or clear the application's exposed flag (no firewall here)
+  add-secret NAME k=v...          a user secret owned by the model; prints its URI (--info D, --file F)
+  update-secret ID|NAME k=v...    new content or metadata (--info, --name, --file, --auto-prune)
+  grant-secret ID|NAME APP[,APP]  let applications read a user secret (revoke-secret undoes it)
+  remove-secret ID|NAME           remove a user secret, or one --revision
+  show-secret ID|NAME             a secret's details (--reveal, --revision N, --revisions, --format json)
+  secrets                         the model's secrets (--owner TAG, --format json|yaml)
+  advance-clock DURATION          not Juju's: move the model's clock forward (90m, 25h) and run the
+                                  secret-rotate and secret-expired hooks that fall due
 
 Hooks run inside the command that causes them, with those that follow (relation data changes) until
-none is left; JUJU_LOCAL_MAX_HOOKS (default 5000) bounds them.
+none is left; JUJU_LOCAL_MAX_HOOKS (default 5000) bounds them. Secret rotation and expiry follow the
+model's clock, which only advance-clock moves ahead of the real one.
 
 Common option: -m, --model [CONTROLLER:][USER/]MODEL (the controller is juju-local, the user admin). State lives in $JUJU_LOCAL_HOME (default ~/.local/share/juju-local).
 ";
@@ -152,6 +162,15 @@ pub fn main(command: &str, args: &[String]) -> Result<Output> {
         "add-storage" => storage::add_storage(&home, args),
         "storage" | "list-storage" => storage::list(&home, args),
         "expose" | "unexpose" => storage::expose(&home, command, args),
+        // Secrets (`advance-clock` is the local Juju's own).
+        "add-secret" => secrets::add_secret(&home, args),
+        "update-secret" => secrets::update_secret(&home, args),
+        "grant-secret" => secrets::grant_secret(&home, args),
+        "revoke-secret" => secrets::revoke_secret(&home, args),
+        "remove-secret" => secrets::remove_secret(&home, args),
+        "show-secret" => secrets::show_secret(&home, args),
+        "secrets" | "list-secrets" => secrets::list_secrets(&home, args),
+        "advance-clock" => secrets::advance_clock(&home, args),
         other => Err(usage(format!("unrecognized command: juju {other}"))),
     }
 }

@@ -57,6 +57,8 @@ enum Update {
     /// A storage instance's `-storage-attached` or `-storage-detaching` hook.
     StorageAttached(String),
     StorageDetaching(String),
+    /// A secret hook ran (recorded in the secret store, not on the unit).
+    Secret(Box<crate::secrets::Due>),
 }
 
 /// The model as the resolver reads it.
@@ -64,6 +66,9 @@ struct Snapshot {
     relations: Relations,
     apps: BTreeMap<String, AppRecord>,
     units: Vec<UnitRecord>,
+    /// The secrets, and the model's time their hooks fall due by.
+    secrets: crate::secrets::Store,
+    now: i64,
 }
 
 impl Snapshot {
@@ -86,6 +91,8 @@ impl Snapshot {
             relations,
             apps,
             units,
+            secrets: crate::secrets::load(model)?,
+            now: crate::secrets::now(model),
         })
     }
 
@@ -131,6 +138,7 @@ fn relation_hook(
         .map(|e| e.app.clone())
         .unwrap_or_default();
     HookInfo {
+        secret: None,
         name: format!("{endpoint}-{}", kind.suffix()),
         relation: Some(HookRelation {
             id: relation.id,
@@ -175,6 +183,22 @@ fn next_op(snap: &Snapshot, unit: &UnitRecord) -> Option<(u8, Op)> {
                     Update::LeaderSettings(app.leader_settings_version),
                 ),
             );
+        }
+        // The secrets resolver runs after leadership's, before the relations' hooks.
+        let name = unit.name();
+        let caller = crate::secrets::Caller {
+            unit: &name,
+            app: &unit.app,
+            leader: unit.leader,
+        };
+        if let Some(due) = crate::secrets::next_due(&snap.secrets, snap.now, &caller) {
+            let hook = HookInfo {
+                name: due.kind.name().to_owned(),
+                relation: None,
+                storage: None,
+                secret: Some(Box::new(due.clone())),
+            };
+            offer(2, Op::Hook(hook, Update::Secret(Box::new(due))));
         }
     }
     // Storage: a new instance's `-storage-attached`; on a dying unit, `-storage-detaching` for
@@ -361,6 +385,7 @@ fn apply(unit: &mut UnitRecord, update: &Update) {
                 i.detached = true;
             }
         }
+        Update::Secret(_) => {}
     }
 }
 
@@ -472,6 +497,10 @@ fn step(model: &Model, app_name: &str, number: u32) -> Result<Step> {
             apply(&mut unit, &update);
             mark_attached(&mut unit, &update, ok);
             model.save_unit(&unit)?;
+            if let Update::Secret(due) = &update {
+                let now = crate::secrets::now(model);
+                crate::secrets::hook_done(model, due, &unit.name(), now)?;
+            }
             Ok(Step::Ran(name, ok))
         }
         Op::Remove => {
@@ -488,11 +517,13 @@ fn step(model: &Model, app_name: &str, number: u32) -> Result<Step> {
                 }
             }
             let was_leader = model.unit(app_name, number)?.leader;
+            let mut app_gone = false;
             let remaining = model.locked(|| {
                 let mut app = model.app(app_name)?;
                 app.units.retain(|n| *n != number);
                 if app.units.is_empty() && app.dying {
                     remove_dir(&model.app_dir(app_name))?;
+                    app_gone = true;
                     return Ok(Vec::new());
                 }
                 model.save_app(&app)?;
@@ -500,6 +531,15 @@ fn step(model: &Model, app_name: &str, number: u32) -> Result<Step> {
                 Ok(app.units.clone())
             })?;
             drop(lock);
+            // The unit's secrets and what it consumed go with it, its application's with the
+            // application.
+            crate::secrets::update(model, |store| {
+                store.forget_unit(&format!("{app_name}/{number}"));
+                if app_gone {
+                    store.forget_app(app_name);
+                }
+                Ok(())
+            })?;
             if was_leader {
                 elect(model, app_name, &remaining)?;
             }
@@ -573,6 +613,13 @@ fn remove_finished_relations(model: &Model) -> Result<()> {
             model.save_unit(&fresh)?;
         }
     }
+    // Grants made in a relation's scope go with it.
+    crate::secrets::update(model, |store| {
+        for id in &finished {
+            store.forget_relation(*id);
+        }
+        Ok(())
+    })?;
     model.locked(|| {
         let mut relations = model.relations()?;
         relations.relations.retain(|r| !finished.contains(&r.id));

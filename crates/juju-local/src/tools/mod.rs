@@ -14,6 +14,7 @@ use crate::gojson;
 
 mod action;
 mod relation;
+mod secret;
 mod unit;
 // Storage, ports and network.
 mod network;
@@ -23,7 +24,7 @@ mod storage;
 pub use network::bindings;
 
 /// Every hook tool this local Juju provides.
-pub const NAMES: [&str; 29] = [
+pub const NAMES: [&str; 37] = [
     "action-get",
     "action-set",
     "action-log",
@@ -54,6 +55,15 @@ pub const NAMES: [&str; 29] = [
     "close-port",
     "opened-ports",
     "network-get",
+    // Secrets.
+    "secret-add",
+    "secret-set",
+    "secret-get",
+    "secret-remove",
+    "secret-grant",
+    "secret-revoke",
+    "secret-ids",
+    "secret-info-get",
 ];
 
 /// The tools that take `--file` (a YAML map of settings, `-` for stdin), which their client
@@ -103,6 +113,19 @@ fn read_file_arg(path: &str) -> FileArg {
     }
 }
 
+/// Reads a secret tool's file (`--file`, `key#file=path`), relative to the tool's working
+/// directory, as bytes (`-` is a file's name here, as `os.ReadFile` reads it).
+fn read_bytes_arg(path: &str) -> FileArg {
+    use base64::Engine;
+    match std::fs::read(path) {
+        Ok(bytes) => FileArg::Base64(base64::prelude::BASE64_STANDARD.encode(bytes)),
+        Err(e) => FileArg::Error(format!(
+            "open {path}: {}",
+            crate::resources::go_io_error(&e)
+        )),
+    }
+}
+
 /// Runs as a hook tool: forwards the call to the agent and relays its answer.
 pub fn client_main(tool: &str, args: Vec<String>) -> i32 {
     let fail = |message: String| {
@@ -120,14 +143,28 @@ pub fn client_main(tool: &str, args: Vec<String>) -> i32 {
     let resource_name = (tool == "resource-get").then(|| args.first().cloned().unwrap_or_default());
     let file = if FILE_TOOLS.contains(&tool) {
         file_flag(&args).map(|path| read_file_arg(&path))
+    } else if secret::CONTENT_TOOLS.contains(&tool) {
+        file_flag(&args).map(|path| read_bytes_arg(&path))
     } else {
         None
+    };
+    let files = if secret::CONTENT_TOOLS.contains(&tool) {
+        secret::file_values(&args)
+            .into_iter()
+            .map(|path| {
+                let read = read_bytes_arg(&path);
+                (path, read)
+            })
+            .collect()
+    } else {
+        Default::default()
     };
     let request = ToolRequest {
         context_id,
         tool: tool.to_owned(),
         args,
         file,
+        files,
     };
     let response = (|| -> std::io::Result<ToolResponse> {
         let mut stream = UnixStream::connect(&address)?;
@@ -238,14 +275,20 @@ fn unrecognized(args: &[String]) -> Reply {
     usage_err(format!("unrecognized args: [{}]", quoted.join(" ")))
 }
 
-/// Runs one tool call against the context (`file`: what the client read for `--file`).
+/// Runs one tool call against the context (`file`: what the client read for `--file`; `files`:
+/// what it read for `key#file=path` arguments).
 pub fn execute(
     context: &mut Context,
     tool: &str,
     args: &[String],
     file: Option<&FileArg>,
+    files: &std::collections::BTreeMap<String, FileArg>,
 ) -> ToolResponse {
-    let reply = dispatch(context, tool, args, file);
+    let reply = match tool {
+        "secret-add" => secret::secret_add(context, args, file, files),
+        "secret-set" => secret::secret_set(context, args, file, files),
+        _ => dispatch(context, tool, args, file),
+    };
     match reply {
         Ok(stdout) => ToolResponse {
             code: 0,
@@ -267,6 +310,12 @@ fn dispatch(context: &mut Context, tool: &str, args: &[String], file: Option<&Fi
         "relation-get" => relation::relation_get(context, args),
         "relation-set" => relation::relation_set(context, args, file),
         "relation-model-get" => relation::relation_model_get(context, args),
+        "secret-get" => secret::secret_get(context, args),
+        "secret-remove" => secret::secret_remove(context, args),
+        "secret-grant" => secret::secret_grant(context, args),
+        "secret-revoke" => secret::secret_revoke(context, args),
+        "secret-ids" => secret::secret_ids(context, args),
+        "secret-info-get" => secret::secret_info_get(context, args),
         "action-get" => action::action_get(context, args),
         "action-set" => action::action_set(context, args),
         "action-log" => action::action_log(context, args),
@@ -327,6 +376,11 @@ fn settings_from_file(
     let text = match file {
         Some(FileArg::Content(text)) => text,
         Some(FileArg::Error(message)) => return Err(crate::error::run_error(message.clone())),
+        Some(FileArg::Base64(_)) => {
+            return Err(crate::error::run_error(
+                "the --file content did not reach the agent as text",
+            ));
+        }
         None => {
             return Err(crate::error::run_error(
                 "the --file content did not reach the agent",
@@ -340,7 +394,9 @@ fn settings_from_file(
 
 /// `yaml.Unmarshal` of a settings file into `map[string]string`, with yaml.v2's messages for
 /// what does not fit.
-fn yaml_settings(text: &str) -> Result<std::collections::BTreeMap<String, String>, String> {
+pub(crate) fn yaml_settings(
+    text: &str,
+) -> Result<std::collections::BTreeMap<String, String>, String> {
     let mut out = std::collections::BTreeMap::new();
     if text.trim().is_empty() {
         return Ok(out);

@@ -346,6 +346,7 @@ mod tests {
 
     fn context() -> Context {
         let mut context = Context::for_test(Kind::Hook(HookInfo {
+            secret: None,
             name: "db-relation-changed".into(),
             relation: Some(HookRelation {
                 id: 1,

@@ -179,14 +179,37 @@ err = raises(jubilant.CLIError, juju.integrate, 'app', 'other')
 assert err.returncode == 1 and 'application "other" not found' in err.stderr, err.stderr
 ok('add_unit(), remove_unit() and integrate() errors')
 
-# What a Juju on one machine does not have: each raises CLIError with Juju's "unrecognized
-# command" (exit 2), so a test that needs it fails clearly.
-for name, call in [
-    ('add_secret', lambda: juju.add_secret('s', {'k': 'v'})),
-]:
-    err = raises(jubilant.CLIError, call)
-    assert err.returncode == 2 and 'unrecognized command' in err.stderr, (name, err.stderr)
-ok('unsupported methods raise CLIError')
+# Secrets, as jubilant's own integration test (tests/integration/test_secrets.py) drives them.
+uri = juju.add_secret('sec1', {'username': 'usr', 'password': 'hunter2'}, info='A description.')
+assert uri.startswith('secret:'), uri
+output = juju.show_secret(uri, reveal=True)
+assert output.name == 'sec1' and output.description == 'A description.', output
+assert output.content == {'username': 'usr', 'password': 'hunter2'}, output
+assert len(output.checksum) == 64, output
+uri2 = juju.add_secret('sec2', {'username': 'usr', 'password': 'hunter2'})
+juju.update_secret('sec2', {'username': 'usr2', 'password': 'hunter3'}, info='A new description.')
+result = json.loads(juju.cli('show-secret', 'sec2', '--reveal', '--format', 'json'))
+secret = result[uri2.unique_identifier]
+assert secret['revision'] == 2 and secret['description'] == 'A new description.', secret
+assert secret['content']['Data'] == {'username': 'usr2', 'password': 'hunter3'}, secret
+by_name = {s.name: s for s in juju.secrets()}
+assert set(by_name) == {'sec1', 'sec2'}, by_name
+assert by_name['sec1'].owner == '<model>' and by_name['sec2'].revision == 2, by_name
+shown = juju.show_secret('sec1')
+assert shown.created == shown.updated and not hasattr(shown, 'content'), shown
+assert juju.show_secret('sec2', reveal=True, revision=1).content['password'] == 'hunter2'
+revisions = juju.show_secret('sec2', revisions=True).revisions
+assert [r.revision for r in revisions] == [1, 2], revisions
+assert juju.show_secret(shown.uri).name == 'sec1'
+juju.grant_secret('sec1', 'app')
+access = juju.show_secret('sec1').access
+assert access and access[0].target == 'application-app' and access[0].role == 'view', access
+juju.remove_secret('sec2', revision=1)
+juju.remove_secret(uri2)
+assert [s.name for s in juju.secrets()] == ['sec1']
+err = raises(jubilant.CLIError, juju.show_secret, 'sec2')
+assert err.returncode == 1 and 'secret "sec2" not found' in err.stderr, err.stderr
+ok('add_secret(), update_secret(), show_secret(), secrets(), grant_secret(), remove_secret()')
 
 juju.destroy_model('jt')
 assert juju.model is None

@@ -11,12 +11,19 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
+use super::network::NetworkTools;
 use super::relation::{Databag, EndpointSpec, Relation};
+use super::secrets::{Caller, SecretStore};
+use super::storage::StorageTools;
 use super::{Event, LogLine, Output, State, StatusValue};
 use crate::event::UnitEnv;
+use crate::network::{NetworkInfo, UnitAddress};
+use crate::ports::{OpenedPort, Port};
 use crate::relation::{RelationKind, Role};
 use crate::results;
 use crate::schema::sorted;
+use crate::secret::{SecretContent, SecretInfo, SecretOptions, SecretOwner, SecretRead};
+use crate::storage::StorageInfo;
 use crate::tools::{
     HookTools, LogLevel, StatusInfo, StatusName, StatusTarget, ToolError, ToolErrorKind,
 };
@@ -55,6 +62,11 @@ pub(super) struct Backend {
     unit_status: Option<StatusValue>,
     app_status: Option<StatusValue>,
     version: Option<String>,
+    /// Storage, ports and network: set up by the context after `new`.
+    pub(super) storage: StorageTools,
+    pub(super) network: NetworkTools,
+    /// The secrets, with this run's changes (committed on success).
+    secrets: SecretStore,
 }
 
 impl Backend {
@@ -113,7 +125,24 @@ impl Backend {
             unit_status: state.unit_status.clone(),
             app_status: state.app_status.clone(),
             version: state.workload_version.clone(),
+            storage: StorageTools::default(),
+            network: NetworkTools::default(),
+            secrets: SecretStore::new(&state.secrets),
         }
+    }
+
+    /// Why Juju would refuse to commit what a successful run changed (it then puts the unit in
+    /// error, committing nothing): an endpoint of `open-port`/`close-port` the charm does not
+    /// have, a storage `storage-add` cannot add, a secret change the unit may not make (a
+    /// secret it does not own, a label taken).
+    pub(super) fn commit_problem(&self) -> Option<String> {
+        if let Err(message) = self.network.commit() {
+            return Some(message);
+        }
+        if let Some(error) = self.secrets.commit_error() {
+            return Some(format!("Juju could not commit the changes: {error}"));
+        }
+        self.storage.commit_problem(&self.unit_name)
     }
 
     /// The run's output; `committed` says whether the run succeeded (exit 0), so that Juju
@@ -130,7 +159,27 @@ impl Backend {
         if committed {
             state.relations = self.relations;
             state.charm_state = self.charm_state;
+            if let Ok(ports) = self.network.commit() {
+                state.opened_ports = ports;
+            }
         }
+        for storage in &mut state.storages {
+            let location = self
+                .storage
+                .attached
+                .iter()
+                .find(|(id, _)| id.name() == storage.name && id.index() == storage.index)
+                .map(|(_, info)| info.location.clone());
+            if location.is_some() {
+                storage.location = location;
+            }
+        }
+        let storage_added = if committed {
+            self.storage.added
+        } else {
+            BTreeMap::new()
+        };
+        state.secrets = self.secrets.into_secrets(committed);
         state.leader_settings = self.leader_settings;
         state.unit_status = self.unit_status;
         state.app_status = self.app_status;
@@ -148,8 +197,17 @@ impl Backend {
             failure: self.failure,
             juju_log: self.juju_log,
             statuses: self.statuses,
+            storage_added,
             state,
         }
+    }
+
+    /// What Juju would refuse when committing the run's changes (a secret the unit does not
+    /// own, a label taken), if anything: the run then fails as Juju fails the hook.
+    /// The remote application of relation `relation_id` (this unit's own on a peer relation).
+    fn remote_app_of(&self, relation_id: u32) -> Option<String> {
+        let relation = self.relations.iter().find(|r| r.id == relation_id)?;
+        Some(self.remote_app(relation).to_owned())
     }
 
     fn not_in_action(&self, tool: &str) -> Result<(), ToolError> {
@@ -197,7 +255,7 @@ impl Backend {
 
 /// A hook tool's failure as Juju reports it: `ERROR <message>` on stderr, exit 2 for a usage
 /// (`Init`) error and 1 for a `Run` error.
-fn failed(argv: Vec<String>, code: i32, message: impl fmt::Display) -> ToolError {
+pub(super) fn failed(argv: Vec<String>, code: i32, message: impl fmt::Display) -> ToolError {
     ToolError {
         argv,
         kind: ToolErrorKind::Failed {
@@ -207,7 +265,7 @@ fn failed(argv: Vec<String>, code: i32, message: impl fmt::Display) -> ToolError
     }
 }
 
-fn argv(parts: &[&str]) -> Vec<String> {
+pub(super) fn argv(parts: &[&str]) -> Vec<String> {
     parts.iter().map(|p| (*p).to_owned()).collect()
 }
 
@@ -522,5 +580,112 @@ impl HookTools for Backend {
     fn state_delete(&mut self, key: &str) -> Result<(), ToolError> {
         self.charm_state.remove(key);
         Ok(())
+    }
+
+    // Storage, ports and network (`storage.rs`, `network.rs`).
+
+    fn storage_get(&mut self, id: Option<&str>) -> Result<StorageInfo, ToolError> {
+        self.storage.get(id)
+    }
+
+    fn storage_list(&mut self, name: Option<&str>) -> Result<Vec<String>, ToolError> {
+        Ok(self.storage.list(name))
+    }
+
+    fn storage_add(&mut self, counts: &BTreeMap<String, u32>) -> Result<(), ToolError> {
+        self.storage.add(counts)
+    }
+
+    fn open_port(&mut self, port: &Port, endpoints: &[String]) -> Result<(), ToolError> {
+        self.network.open(port, endpoints)
+    }
+
+    fn close_port(&mut self, port: &Port, endpoints: &[String]) -> Result<(), ToolError> {
+        self.network.close(port, endpoints)
+    }
+
+    fn opened_ports(&mut self) -> Result<Vec<OpenedPort>, ToolError> {
+        Ok(self.network.opened())
+    }
+
+    fn network_get(
+        &mut self,
+        binding: &str,
+        relation_id: Option<u32>,
+    ) -> Result<NetworkInfo, ToolError> {
+        self.network.network_get(binding, relation_id)
+    }
+
+    fn unit_get(&mut self, address: UnitAddress) -> Result<String, ToolError> {
+        self.network.unit_get(address)
+    }
+
+    // Secrets: `SecretStore` (secrets.rs) has Juju's rules.
+
+    fn secret_add(
+        &mut self,
+        owner: SecretOwner,
+        content: &SecretContent,
+        options: &SecretOptions,
+    ) -> Result<String, ToolError> {
+        self.secrets
+            .add(Caller::unit(self.leader), owner, content, options)
+    }
+
+    fn secret_get(
+        &mut self,
+        id: Option<&str>,
+        label: Option<&str>,
+        read: SecretRead,
+    ) -> Result<SecretContent, ToolError> {
+        self.secrets.get(Caller::unit(self.leader), id, label, read)
+    }
+
+    fn secret_set(
+        &mut self,
+        id: &str,
+        content: Option<&SecretContent>,
+        options: &SecretOptions,
+    ) -> Result<(), ToolError> {
+        self.secrets
+            .set(Caller::unit(self.leader), id, content, options)
+    }
+
+    fn secret_grant(
+        &mut self,
+        id: &str,
+        relation_id: u32,
+        unit: Option<&str>,
+    ) -> Result<(), ToolError> {
+        let remote_app = self.remote_app_of(relation_id);
+        let caller = Caller::unit(self.leader).on(remote_app.as_deref());
+        self.secrets.grant(caller, id, relation_id, unit)
+    }
+
+    fn secret_revoke(
+        &mut self,
+        id: &str,
+        relation_id: u32,
+        unit: Option<&str>,
+    ) -> Result<(), ToolError> {
+        let remote_app = self.remote_app_of(relation_id);
+        let caller = Caller::unit(self.leader).on(remote_app.as_deref());
+        self.secrets.revoke(caller, id, relation_id, unit)
+    }
+
+    fn secret_remove(&mut self, id: &str, revision: Option<u32>) -> Result<(), ToolError> {
+        self.secrets.remove(Caller::unit(self.leader), id, revision)
+    }
+
+    fn secret_ids(&mut self) -> Result<Vec<String>, ToolError> {
+        Ok(self.secrets.ids(Caller::unit(self.leader)))
+    }
+
+    fn secret_info_get(
+        &mut self,
+        id: Option<&str>,
+        label: Option<&str>,
+    ) -> Result<SecretInfo, ToolError> {
+        self.secrets.info(Caller::unit(self.leader), id, label)
     }
 }

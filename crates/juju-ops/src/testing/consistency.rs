@@ -218,7 +218,8 @@ fn constructor(kind: RelationKind) -> &'static str {
 
 fn check_event(state: &State, event: &Event, unit: &UnitName<'_>, problems: &mut Vec<String>) {
     let (kind, endpoint, id, remote_unit, departing_unit) = match event {
-        Event::Action { .. } => return,
+        // Storage and secret events are checked in `storage.rs` and `secrets.rs`.
+        Event::Action { .. } | Event::Storage { .. } | Event::Secret { .. } => return,
         Event::Hook(name) => {
             if let Some((_, kind)) = RelationKind::parse_hook(name) {
                 problems.push(format!(

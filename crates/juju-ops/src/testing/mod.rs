@@ -141,15 +141,120 @@
 //! let err = ctx.run(Event::hook("database-relation-changed"), state).unwrap_err();
 //! assert!(matches!(err, RunError::Inconsistent { .. }));
 //! ```
+//!
+//! # Storage, ports and networks
+//!
+//! A [`State`] holds the unit's [`Storage`] instances, its open ports by endpoint and, where a
+//! test needs other addresses than the default ones, the network of a binding.
+//! `charmcraft.yaml`'s `storage:` says which storage exists and its `type:`; each instance gets a
+//! real location inside the context's temporary directory, the same in every run of the context
+//! ([`Context::storage_location`]). [`Event::storage_attached`] and
+//! [`Event::storage_detaching`] set `JUJU_STORAGE_ID`, `JUJU_STORAGE_LOCATION` and
+//! `JUJU_STORAGE_KIND` (Scenario sets the first only). Refused before anything runs: storage
+//! `charmcraft.yaml` does not declare, an instance twice, more instances than `multiple: range:`
+//! allows, a storage event whose instance the state lacks or that is named by string, and a
+//! charm handling a storage hook for undeclared storage.
+//!
+//! Ports are ranges (`8000-8010/udp`) and ICMP, open on every endpoint or on some
+//! (`--endpoints`), as in Juju. Opening and closing follow the hook context's rules (an
+//! overlapping range is refused with Juju's message); `opened-ports` shows this hook's requests
+//! merged in, as newer Juju does; the changes are committed as the controller merges them and
+//! only when the run succeeds, and an endpoint the charm does not have fails the run as Juju's
+//! commit fails. `storage-add` is recorded in [`Output::storage_added`] when the run succeeds.
+//!
+//! Every endpoint, extra binding and `juju-info` has a network: Scenario's `192.0.2.0` unless
+//! [`State::network`] sets another ([`default_network`]); `network-get` for any other name fails
+//! with Juju's `no network config found for binding "x"`.
+//!
+//! ```
+//! # extern crate juju_ops as ops;
+//! use ops::testing::{Context, Event, State, Storage};
+//! use ops::{Charm, Port, StorageKind};
+//!
+//! let yaml = r#"
+//! name: cache
+//! provides:
+//!   metrics: {interface: prometheus_scrape}
+//! storage:
+//!   data: {type: filesystem, location: /srv/cache}
+//! "#;
+//! let charm = Charm::new().on_storage("data", StorageKind::Attached, |event| {
+//!     std::fs::write(event.location().join("ready"), "")?;
+//!     event.open_port(Port::tcp(11211))?;
+//!     event.open_port_for(Port::tcp(9150), &["metrics"])?;
+//!     Ok(())
+//! });
+//! let mut ctx = Context::from_yaml_str(charm, yaml).unwrap();
+//! let data = Storage::new("data");
+//! let state = State::default().storage(data.clone());
+//! let out = ctx.run(Event::storage_attached(&data), state).unwrap();
+//! let ports: Vec<String> = out.state.ports().iter().map(|p| p.to_string()).collect();
+//! assert_eq!(ports, ["9150/tcp (metrics)", "11211/tcp (*)"]);
+//! assert!(ctx.storage_location(&data).unwrap().join("ready").is_file());
+//! ```
+//!
+//! # Secrets
+//!
+//! A [`State`] holds the [`Secret`]s the unit sees: ones it or its application owns
+//! ([`Secret::owner`]), and ones granted to it (no owner), each with the content of the revision
+//! a consumer tracks and of the latest one, its label, description, expiry, rotation policy and
+//! (for an owned secret) its grants per relation. The `secret-*` tools follow Juju's rules and
+//! messages: an owner (the unit, or any unit of the owning application) reads the latest
+//! revision; a consumer reads the revision it tracks, `--peek` the latest without moving, and
+//! `--refresh` moves (at once, as Juju saves it); a secret no longer granted gives `permission
+//! denied`, an unknown one `secret "<uri>" not found`, an unknown label `consumer label "L" not
+//! found`; only the leader creates or manages an application's secret (`this unit is not the
+//! leader`), and `secret-info-get` and `secret-ids` list the application's secrets to the
+//! leader only; content equal to the latest revision's makes no new revision (Juju 3.6).
+//! What the charm creates, sets, grants, revokes and removes is committed only when the hook
+//! succeeds, and a change Juju accepts from the tool but refuses when committing (a secret the
+//! unit does not own, a label taken) fails the run as it fails the hook. [`Output::state`]
+//! shows the result: new secrets with their URIs, owner, content and label, new revisions,
+//! grants, removed revisions (a secret whose every revision was removed is gone).
+//!
+//! Secret events come from a secret of the state ([`Event::secret_changed`],
+//! [`secret_rotate`](Event::secret_rotate), [`secret_expired`](Event::secret_expired),
+//! [`secret_remove`](Event::secret_remove)), with `JUJU_SECRET_ID`, `JUJU_SECRET_LABEL` and,
+//! for the last two, `JUJU_SECRET_REVISION`. The harness refuses a secret event whose secret is
+//! not in the state, `secret-changed` for a secret the unit owns or one without a newer
+//! revision, the owner's events for a secret it does not own (and for an application's secret,
+//! on a unit that is not the leader), a secret hook named by string, and a `secret` config value
+//! that is not a secret URI.
+//!
+//! ```
+//! # extern crate juju_ops as ops;
+//! use ops::testing::{Context, Event, Secret, State};
+//! use ops::{Charm, SecretContent, SecretEvent, SecretKind, SecretOwner};
+//!
+//! let charm = Charm::new().on_secret(SecretKind::Changed, |event: &mut SecretEvent| {
+//!     let content: SecretContent = event.refresh_content()?;
+//!     event.info(format!("now {} keys", content.len()))?;
+//!     Ok(())
+//! });
+//! let mut ctx = Context::from_yaml_str(charm, "name: app").unwrap();
+//!
+//! let token = Secret::new([("token", "old")]).latest_content([("token", "new")]);
+//! let out = ctx.run(Event::secret_changed(&token), State::default().secret(token.clone())).unwrap();
+//! let after = out.state.get_secret(&token.id).unwrap();
+//! assert_eq!(after.tracked_revision, 2);
+//! assert_eq!(after.tracked_content.get("token"), Some("new"));
+//!
+//! // Juju sends secret-changed to consumers only.
+//! let owned = token.clone().owner(SecretOwner::Unit);
+//! assert!(ctx.run(Event::secret_changed(&owned), State::default().secret(owned.clone())).is_err());
+//! ```
 
 mod backend;
 mod consistency;
+mod network;
 mod relation;
+mod secrets;
 mod state;
+mod storage;
 #[cfg(test)]
 mod tests;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -157,14 +262,18 @@ use serde_json::{Map, Value};
 
 use self::backend::Backend;
 use self::consistency::UnitName;
+pub use self::network::{OpenedPorts, default_network};
 use self::relation::EndpointSpec;
 pub use self::relation::{DEFAULT_ADDRESS, Databag, Relation, default_unit_data};
+pub use self::secrets::Secret;
 pub use self::state::{ActionFailed, Event, LogLine, Output, RunError, State, StatusValue};
+pub use self::storage::Storage;
 use crate::charm::{Charm, Dispatch, EventKind, Outcome};
 use crate::event::UnitEnv;
 use crate::params;
 use crate::relation::{RelationEnv, RelationKind};
 use crate::schema::ActionSpec;
+use crate::storage::{StorageEnv, StorageId, StorageInfo, StorageKind, StorageType};
 
 /// The sections of `charmcraft.yaml` that declare endpoints, one per [`Role`](crate::Role).
 const ENDPOINT_SECTIONS: [&str; 3] = ["requires", "provides", "peers"];
@@ -185,6 +294,10 @@ pub struct Context {
     endpoints: BTreeMap<String, EndpointSpec>,
     /// The same three sections as written in the file, to compare with the Rust endpoints.
     endpoint_sections: Map<String, Value>,
+    /// `storage:`.
+    storage_specs: BTreeMap<String, storage::StorageSpec>,
+    /// `extra-bindings:`.
+    extra_bindings: BTreeSet<String>,
     next_id: u64,
     /// Holds the charm directories of runs that named none; created on first use.
     scratch: Option<tempfile::TempDir>,
@@ -274,6 +387,8 @@ impl Context {
             Some(_) => return Err(err("`config.options` must be a mapping".into())),
         };
         let endpoints = relation::endpoints_from_yaml(&root).map_err(err)?;
+        let storage_specs = storage::storage_from_yaml(&root).map_err(err)?;
+        let extra_bindings = network::extra_bindings_from_yaml(&root).map_err(err)?;
         let endpoint_sections = ENDPOINT_SECTIONS
             .iter()
             .filter_map(|&section| Some((section.to_owned(), root.get(section)?.clone())))
@@ -285,6 +400,8 @@ impl Context {
             options,
             endpoints,
             endpoint_sections,
+            storage_specs,
+            extra_bindings,
             next_id: 0,
             scratch: None,
             next_dir: 0,
@@ -300,7 +417,10 @@ impl Context {
                 let (name, raw, id) = (name.clone(), params.clone(), id.clone());
                 self.run_action(event, &name, &raw, id, state)
             }
-            Event::Hook(_) | Event::Relation { .. } => self.run_hook(event, state),
+            Event::Hook(_)
+            | Event::Relation { .. }
+            | Event::Storage { .. }
+            | Event::Secret { .. } => self.run_hook(event, state),
         }
     }
 
@@ -332,6 +452,25 @@ impl Context {
                 )
             })
             .collect();
+        for hook in self.charm.hook_names() {
+            if let Some((name, _)) = StorageKind::parse_hook(hook)
+                && !self.storage_specs.contains_key(name)
+            {
+                problems.push(format!(
+                    "the charm handles {hook:?}, but charmcraft.yaml declares no storage {name:?} \
+                     (storage: {})",
+                    if self.storage_specs.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        self.storage_specs
+                            .keys()
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    }
+                ));
+            }
+        }
         if problems.is_empty() && self.charm.declares_endpoints() {
             match self.charm.schema_json() {
                 Err(e) => problems.push(format!(
@@ -368,8 +507,11 @@ impl Context {
         state: &State,
         unit_name: &str,
     ) -> Result<(), RunError> {
-        let problems =
-            consistency::check(state, event, &self.endpoints, &UnitName::parse(unit_name));
+        let unit = UnitName::parse(unit_name);
+        let mut problems = consistency::check(state, event, &self.endpoints, &unit);
+        storage::check(state, event, &self.storage_specs, &mut problems);
+        network::check(state, &self.bindings(), &mut problems);
+        problems.extend(secrets::check(state, event, &self.options, &unit));
         if problems.is_empty() {
             Ok(())
         } else {
@@ -419,7 +561,7 @@ impl Context {
             self.next_id += 1;
             self.next_id.to_string()
         });
-        let env = self.env(&state, unit_name, Some(&id), None)?;
+        let mut env = self.env(&state, unit_name, Some(&id), None)?;
         let mut backend = Backend::new(
             &state,
             &self.options,
@@ -428,10 +570,12 @@ impl Context {
             None,
             &self.endpoints,
         );
+        self.prepare_storage_and_network(&event, &state, &mut env, &mut backend)?;
         let outcome = self
             .charm
             .dispatch(&Dispatch::Action(name.to_owned()), &mut backend, &env);
-        let committed = outcome.exit_code(EventKind::Action) == 0;
+        // A failed action still exits 0 and Juju commits it, unless committing fails.
+        let (outcome, committed) = commit(outcome, EventKind::Action, &backend);
         let output = backend.into_output(event, state, env, Some(id), Some(prepared), committed);
         self.history.push(output.clone());
         match outcome {
@@ -459,12 +603,14 @@ impl Context {
         let unit_name = self.unit_name(&state);
         self.check_consistency(&event, &state, &unit_name)?;
         let (relation, kind) = relation_env(&event, &state, &unit_name);
-        let env = self.env(&state, unit_name, None, relation)?;
+        let mut env = self.env(&state, unit_name, None, relation)?;
+        env.secret = secrets::secret_env(&event, &state);
         let mut backend = Backend::new(&state, &self.options, None, &env, kind, &self.endpoints);
+        self.prepare_storage_and_network(&event, &state, &mut env, &mut backend)?;
         let outcome = self
             .charm
             .dispatch(&Dispatch::Hook(event.name()), &mut backend, &env);
-        let committed = outcome.exit_code(EventKind::Hook) == 0;
+        let (outcome, committed) = commit(outcome, EventKind::Hook, &backend);
         let output = backend.into_output(event, state, env, None, None, committed);
         self.history.push(output.clone());
         match outcome {
@@ -498,6 +644,8 @@ impl Context {
             action_id: id.unwrap_or_default().to_owned(),
             juju_version: "3.6.7".to_owned(),
             relation,
+            storage: None,
+            secret: None,
         })
     }
 
@@ -505,25 +653,143 @@ impl Context {
     /// context's temporary directory (created on first use, with an unpredictable name), so
     /// relative paths such as `../data` stay inside it too.
     fn fresh_charm_dir(&mut self) -> Result<PathBuf, RunError> {
-        let harness_error = |what: &str, e: std::io::Error| RunError::Harness {
-            message: format!("cannot create {what}: {e}"),
-        };
-        let root = match &self.scratch {
-            Some(scratch) => scratch.path().to_path_buf(),
-            None => {
-                let scratch = tempfile::Builder::new()
-                    .prefix("ops-testing-")
-                    .tempdir()
-                    .map_err(|e| harness_error("a temporary directory", e))?;
-                let root = scratch.path().to_path_buf();
-                self.scratch = Some(scratch);
-                root
-            }
-        };
+        let root = self.scratch_root()?;
         self.next_dir += 1;
         let dir = root.join(self.next_dir.to_string()).join("charm");
         std::fs::create_dir_all(&dir).map_err(|e| harness_error(&dir.display().to_string(), e))?;
         Ok(dir)
+    }
+}
+
+impl Context {
+    /// The context's temporary directory, created on first use with an unpredictable name.
+    fn scratch_root(&mut self) -> Result<PathBuf, RunError> {
+        if let Some(scratch) = &self.scratch {
+            return Ok(scratch.path().to_path_buf());
+        }
+        let scratch = tempfile::Builder::new()
+            .prefix("ops-testing-")
+            .tempdir()
+            .map_err(|e| harness_error("a temporary directory", e))?;
+        let root = scratch.path().to_path_buf();
+        self.scratch = Some(scratch);
+        Ok(root)
+    }
+}
+
+fn harness_error(what: &str, e: std::io::Error) -> RunError {
+    RunError::Harness {
+        message: format!("cannot create {what}: {e}"),
+    }
+}
+
+// Storage, ports and network.
+
+impl Context {
+    /// Where the harness puts `storage` when it names no location: `storage/<name>/<index>`
+    /// inside the context's temporary directory, the same for every run of this context, created
+    /// on first use (a directory for a filesystem storage, an empty file standing for a block
+    /// device). Write files there before a run, read them after.
+    pub fn storage_location(&mut self, storage: &Storage) -> Result<PathBuf, RunError> {
+        if let Some(location) = &storage.location {
+            return Ok(location.clone());
+        }
+        let root = self.scratch_root()?;
+        let path = root
+            .join("storage")
+            .join(&storage.name)
+            .join(storage.index.to_string());
+        let what = |e| harness_error(&path.display().to_string(), e);
+        match self.storage_specs.get(&storage.name).map(|spec| spec.kind) {
+            Some(StorageType::Block) => {
+                if let Some(parent) = path.parent() {
+                    std::fs::create_dir_all(parent).map_err(what)?;
+                }
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(&path)
+                    .map_err(what)?;
+            }
+            _ => std::fs::create_dir_all(&path).map_err(what)?,
+        }
+        Ok(path)
+    }
+
+    /// The names `network-get` and `open-port --endpoints` know: the endpoints (with
+    /// `juju-info`) and extra bindings.
+    fn bindings(&self) -> BTreeSet<String> {
+        self.endpoints
+            .keys()
+            .chain(&self.extra_bindings)
+            .cloned()
+            .collect()
+    }
+
+    /// Gives the backend the run's storage (with locations), networks and ports, and a storage
+    /// event its `JUJU_STORAGE_*` variables.
+    fn prepare_storage_and_network(
+        &mut self,
+        event: &Event,
+        state: &State,
+        env: &mut UnitEnv,
+        backend: &mut Backend,
+    ) -> Result<(), RunError> {
+        let mut attached = Vec::with_capacity(state.storages.len());
+        for storage in &state.storages {
+            let (Some(id), Some(spec)) = (
+                StorageId::new(&storage.name, storage.index),
+                self.storage_specs.get(&storage.name),
+            ) else {
+                continue;
+            };
+            let kind = spec.kind;
+            let location = self.storage_location(storage)?;
+            attached.push((id, StorageInfo { kind, location }));
+        }
+        attached.sort_by(|a, b| a.0.cmp(&b.0));
+        if let Event::Storage { name, index, .. } = event
+            && let Some((id, info)) = attached
+                .iter()
+                .find(|(id, _)| id.name() == name && id.index() == *index)
+        {
+            env.storage = Some(StorageEnv {
+                id: id.clone(),
+                location: Some(info.location.clone()),
+                kind: Some(info.kind),
+            });
+            backend.storage.hook = Some(id.clone());
+        }
+        backend.storage.attached = attached;
+        backend.storage.specs = self.storage_specs.clone();
+
+        let bindings = self.bindings();
+        let mut networks: BTreeMap<String, _> = bindings
+            .iter()
+            .map(|b| (b.clone(), default_network()))
+            .collect();
+        networks.extend(state.networks.clone());
+        backend.network.networks = networks;
+        backend.network.bindings = bindings;
+        backend.network.committed = state.opened_ports.clone();
+        backend.network.unit = env.unit_name.clone();
+        backend.network.relation_ids = state.relations.iter().map(|r| r.id).collect();
+        Ok(())
+    }
+}
+
+/// Whether Juju commits what a run changed, and the outcome once it tried: a run that succeeded
+/// but whose changes Juju refuses to commit fails with the refusal, committing nothing.
+fn commit(outcome: Outcome, kind: EventKind, backend: &Backend) -> (Outcome, bool) {
+    if outcome.exit_code(kind) != 0 {
+        return (outcome, false);
+    }
+    match backend.commit_problem() {
+        None => (outcome, true),
+        Some(message) => match outcome {
+            Outcome::Completed | Outcome::Skipped => (Outcome::Errored { message }, false),
+            other => (other, false),
+        },
     }
 }
 

@@ -1,15 +1,23 @@
 //! What a harness run takes and gives: the [`Event`] to run, the [`State`] it sees, and the
 //! [`Output`] (or [`RunError`]) it produces.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::network::{OpenedPorts, rendered};
 use super::relation::{Databag, Relation};
+use super::secrets::Secret;
+use super::storage::Storage;
+use crate::network::NetworkInfo;
 use crate::params::ParamErrors;
+use crate::ports::{OpenedPort, Port};
 use crate::relation::RelationKind;
+use crate::secret::{Secret as SecretUri, SecretKind};
+use crate::storage::StorageKind;
 use crate::tools::{LogLevel, StatusName};
 
 /// What to run: an action (with params), a hook, or a relation hook.
@@ -34,6 +42,21 @@ pub enum Event {
         /// `JUJU_DEPARTING_UNIT` in `-departed`, when it is not the remote unit (this unit, when
         /// it is the one leaving).
         departing_unit: Option<String>,
+    },
+    /// `<name>-storage-<kind>` for the storage instance `<name>/<index>` of the state; build it
+    /// with [`Event::storage_attached`] or [`Event::storage_detaching`].
+    Storage {
+        kind: StorageKind,
+        name: String,
+        index: u32,
+    },
+    /// A secret hook for the secret `id` of the state; build it with [`Event::secret_changed`]
+    /// and its siblings.
+    Secret {
+        kind: SecretKind,
+        id: SecretUri,
+        /// `JUJU_SECRET_REVISION`: in `secret-expired` and `secret-remove` only.
+        revision: Option<u32>,
     },
 }
 
@@ -148,11 +171,34 @@ impl Event {
         self
     }
 
+    /// `<name>-storage-attached` for `storage`, an instance in the state: the handler sees
+    /// `JUJU_STORAGE_ID`, `JUJU_STORAGE_LOCATION` and `JUJU_STORAGE_KIND` (Juju runs it before
+    /// `install` on a machine).
+    pub fn storage_attached(storage: &Storage) -> Event {
+        Event::Storage {
+            kind: StorageKind::Attached,
+            name: storage.name.clone(),
+            index: storage.index,
+        }
+    }
+
+    /// `<name>-storage-detaching` for `storage`, an instance in the state (Juju runs it only
+    /// for an instance whose `-storage-attached` succeeded).
+    pub fn storage_detaching(storage: &Storage) -> Event {
+        Event::Storage {
+            kind: StorageKind::Detaching,
+            name: storage.name.clone(),
+            index: storage.index,
+        }
+    }
+
     /// The hook or action name: `install`, `db-relation-changed`, `snapshot`, …
     pub fn name(&self) -> String {
         match self {
             Event::Action { name, .. } | Event::Hook(name) => name.clone(),
             Event::Relation { kind, endpoint, .. } => kind.hook_name(endpoint),
+            Event::Storage { kind, name, .. } => kind.hook_name(name),
+            Event::Secret { kind, .. } => kind.hook_name().to_owned(),
         }
     }
 
@@ -211,6 +257,20 @@ pub struct State {
     /// The unit's charm state (`state-get`/`state-set`/`state-delete`), committed only when the
     /// run succeeds.
     pub charm_state: Databag,
+    /// The storage instances attached to the unit (`storage-list`, `storage-get`). In
+    /// [`Output::state`], with the location each had.
+    pub storages: Vec<Storage>,
+    /// The ports the unit has open, by endpoint (`""`: every endpoint). In [`Output::state`],
+    /// with the run's `open-port`/`close-port` applied if it succeeded.
+    pub opened_ports: OpenedPorts,
+    /// The network of a binding (`network-get`), where it is not the harness's
+    /// [`default_network`](super::default_network); every endpoint, extra binding and
+    /// `juju-info` has one.
+    pub networks: BTreeMap<String, NetworkInfo>,
+    /// The secrets the unit owns or was granted. In [`Output::state`], what the charm created,
+    /// changed, granted, revoked and removed if the run succeeded (Juju commits those only
+    /// then); a consumer's refreshed revision and labels set through `secret-get` either way.
+    pub secrets: Vec<Secret>,
 }
 
 impl Default for State {
@@ -227,6 +287,10 @@ impl Default for State {
             relations: Vec::new(),
             leader_settings: Databag::new(),
             charm_state: Databag::new(),
+            storages: Vec::new(),
+            opened_ports: OpenedPorts::new(),
+            networks: BTreeMap::new(),
+            secrets: Vec::new(),
         }
     }
 }
@@ -295,6 +359,53 @@ impl State {
             .filter(|r| r.endpoint == endpoint)
             .collect()
     }
+
+    // Storage, ports and network.
+
+    /// Attaches a storage instance.
+    pub fn storage(mut self, storage: Storage) -> State {
+        self.storages.push(storage);
+        self
+    }
+
+    /// The storage instance `<name>/<index>`.
+    pub fn get_storage(&self, name: &str, index: u32) -> Option<&Storage> {
+        self.storages
+            .iter()
+            .find(|s| s.name == name && s.index == index)
+    }
+
+    /// Opens `port` for every endpoint, as if an earlier hook had.
+    pub fn opened_port(mut self, port: Port) -> State {
+        self.opened_ports
+            .entry(String::new())
+            .or_default()
+            .insert(port);
+        self
+    }
+
+    /// Opens `port` for these endpoints, as if an earlier hook had.
+    pub fn opened_port_for(mut self, port: Port, endpoints: &[&str]) -> State {
+        for endpoint in endpoints {
+            self.opened_ports
+                .entry((*endpoint).to_owned())
+                .or_default()
+                .insert(port);
+        }
+        self
+    }
+
+    /// The open ports as `opened-ports --endpoints` lists them: each once, sorted as Juju sorts
+    /// them, with the endpoints it is open on.
+    pub fn ports(&self) -> Vec<OpenedPort> {
+        rendered(&self.opened_ports)
+    }
+
+    /// Sets the network of `binding` (an endpoint, extra binding or `juju-info`).
+    pub fn network(mut self, binding: impl Into<String>, info: NetworkInfo) -> State {
+        self.networks.insert(binding.into(), info);
+        self
+    }
 }
 
 /// A `juju-log` line.
@@ -324,6 +435,10 @@ pub struct Output {
     pub juju_log: Vec<LogLine>,
     /// Every unit status set, in order.
     pub statuses: Vec<StatusValue>,
+    /// The storage instances `storage-add` asked for, by storage name, if the run succeeded
+    /// (Juju commits them only then, and attaches them later, each with its
+    /// `-storage-attached`).
+    pub storage_added: BTreeMap<String, u32>,
     /// The state after the run: the statuses and leader settings it set and, if it succeeded,
     /// the relation data and charm state it wrote (Juju commits those only then). Find a
     /// relation with [`State::get_relation`] or [`State::get_relations`].

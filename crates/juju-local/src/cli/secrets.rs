@@ -1,0 +1,655 @@
+//! The secret commands: `add-secret`, `update-secret`, `grant-secret`, `revoke-secret`,
+//! `remove-secret` (user secrets, owned by the model), `show-secret` and `secrets` (every
+//! secret of the model), with Juju 3.6's grammar, messages and output (`cmd/juju/secrets`:
+//! `secretDisplayDetails`, keyed by bare xid; the content only with `--reveal`, under `Data` in
+//! JSON, as Go's encoder ignores the `inline` tag). A new revision runs `secret-changed` on the
+//! units that read the secret before the command returns, as the relation commands run their
+//! hooks.
+//!
+//! `advance-clock DURATION` is the local Juju's own (Juju has none): it moves the model's clock
+//! forward and runs the `secret-rotate` and `secret-expired` hooks that fall due.
+
+use std::collections::BTreeMap;
+
+use super::settle;
+use super::{FORMAT, MODEL, Output};
+use crate::args::Args;
+use crate::error::{Result, run_error, usage};
+use crate::gofmt::go_quote;
+use crate::secrets::display::{self, Node};
+use crate::secrets::{self, Data, Grant, Owner, Scope, Secret, Store, Target, Upsert, content};
+use crate::state::{Home, Model};
+
+/// A local file, as the CLI reads one (`open <path>: …` when it cannot).
+fn read_local(path: &str) -> std::result::Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| format!("open {path}: {}", crate::resources::go_io_error(&e)))
+}
+
+/// `SecretUpsertContentCommand.Init`: the arguments' content, then `--file`'s (which wins).
+fn content_of(args: &[String], file: Option<&str>) -> Result<Data> {
+    let mut data = content::from_args(args, &mut read_local).map_err(usage)?;
+    if let Some(path) = file.filter(|p| !p.is_empty()) {
+        data.extend(content::from_file(path, &mut read_local).map_err(usage)?);
+    }
+    Ok(data)
+}
+
+/// A secret named by URI (any owner) or by name (a user secret); `Err` is Juju's not-found.
+fn find(store: &Store, given: &str) -> Result<String> {
+    match crate::secret_uri::parse_id(given) {
+        Ok((_, id)) if store.secrets.contains_key(&id) => Ok(id),
+        Ok((_, id)) => Err(run_error(format!("secret {} not found", go_quote(&id)))),
+        Err(_) => store
+            .secrets
+            .iter()
+            .find(|(_, s)| s.owner == Owner::Model && s.label.as_deref() == Some(given))
+            .map(|(id, _)| id.clone())
+            .ok_or_else(|| run_error(format!("secret {} not found", go_quote(given)))),
+    }
+}
+
+/// A user secret named by URI or name, for the commands that change one.
+fn find_user(store: &Store, given: &str) -> Result<String> {
+    let id = find(store, given)?;
+    if store.secrets[&id].owner != Owner::Model {
+        return Err(run_error("permission denied"));
+    }
+    Ok(id)
+}
+
+/// Runs the hooks that follow from a change to the secrets (`secret-changed` on the units that
+/// read one); the failure lines.
+fn settle_secrets(model: &Model) -> Result<String> {
+    model.hooks_locked(|| {
+        let mut skip = Default::default();
+        settle::settle(model, &mut skip)
+    })
+}
+
+/// `juju add-secret <name> [key[#base64|#file]=value…] [--info D] [--file F]`: a secret owned by
+/// the model; prints its URI.
+pub fn add_secret(home: &Home, args: &[String]) -> Result<Output> {
+    let a = Args::parse(args, &[MODEL, (&["info"], true), (&["file"], true)])?;
+    let Some((name, rest)) = a.positional.split_first() else {
+        return Err(usage(
+            "secret name needs to be supplied as the first argument",
+        ));
+    };
+    let data = content_of(rest, a.get("file"))?;
+    if data.is_empty() {
+        return Err(usage("missing secret value or filename"));
+    }
+    let model = home.resolve_model(a.get("model"))?;
+    let now = secrets::now(&model);
+    let description = a.get("info").filter(|s| !s.is_empty()).map(str::to_owned);
+    let id = secrets::update(&model, |store| {
+        if store
+            .secrets
+            .values()
+            .any(|s| s.owner == Owner::Model && s.label.as_deref() == Some(name.as_str()))
+        {
+            return Err(run_error(format!(
+                "secret with name {} already exists",
+                go_quote(name)
+            )));
+        }
+        let id = secrets::new_id(store, now);
+        let pending = secrets::Pending {
+            creates: vec![secrets::Create {
+                id: id.clone(),
+                owner: Owner::Model,
+                upsert: Upsert {
+                    label: Some(name.clone()),
+                    description: description.clone(),
+                    ..Upsert::default()
+                },
+                content: data.clone(),
+            }],
+            ..secrets::Pending::default()
+        };
+        secrets::apply(store, &pending, now);
+        Ok(id)
+    })?;
+    Ok(Output::out(format!("{}\n", secrets::uri(&id))))
+}
+
+/// `juju update-secret <ID>|<name> [key[#base64|#file]=value…] [--info D] [--name N] [--file F]
+/// [--auto-prune]`: new content (a new revision when it differs) or metadata.
+pub fn update_secret(home: &Home, args: &[String]) -> Result<Output> {
+    let a = Args::parse(
+        args,
+        &[
+            MODEL,
+            (&["info"], true),
+            (&["name"], true),
+            (&["file"], true),
+            (&["auto-prune"], false),
+        ],
+    )?;
+    let Some((given, rest)) = a.positional.split_first() else {
+        return Err(usage("missing secret URI"));
+    };
+    let data = content_of(rest, a.get("file"))?;
+    let model = home.resolve_model(a.get("model"))?;
+    let now = secrets::now(&model);
+    let auto_prune = a.get("auto-prune").map(|_| a.has("auto-prune"));
+    let description = a.get("info").filter(|s| !s.is_empty()).map(str::to_owned);
+    let name = a.get("name").filter(|s| !s.is_empty()).map(str::to_owned);
+    if data.is_empty() && description.is_none() && name.is_none() && auto_prune.is_none() {
+        return Err(run_error(
+            "at least one attribute to update must be specified",
+        ));
+    }
+    secrets::update(&model, |store| {
+        let id = find_user(store, given)?;
+        if let Some(name) = &name
+            && store.secrets.iter().any(|(other, s)| {
+                *other != id && s.owner == Owner::Model && s.label.as_deref() == Some(name)
+            })
+        {
+            return Err(run_error(format!(
+                "secret with name {} already exists",
+                go_quote(name)
+            )));
+        }
+        let latest = store.secrets[&id].checksum();
+        let content =
+            (!data.is_empty() && content::checksum(&data) != latest).then(|| data.clone());
+        if let Some(prune) = auto_prune
+            && let Some(secret) = store.secrets.get_mut(&id)
+        {
+            secret.auto_prune = prune;
+        }
+        let upsert = Upsert {
+            label: name.clone(),
+            description: description.clone(),
+            ..Upsert::default()
+        };
+        secrets::apply_update(store, &id, &upsert, content, now);
+        Ok(())
+    })?;
+    Ok(Output::err(settle_secrets(&model)?))
+}
+
+/// `grant-secret` and `revoke-secret`: `<ID>|<name> <app>[,<app>…]`, each application's error
+/// joined into one (`failed to grant/revoke secret: …`).
+fn grant_or_revoke(home: &Home, args: &[String], grant: bool) -> Result<Output> {
+    let a = Args::parse(args, &[MODEL])?;
+    let [given, apps, rest @ ..] = a.positional.as_slice() else {
+        return Err(usage("missing secret URI or application name"));
+    };
+    if !rest.is_empty() {
+        let quoted: Vec<String> = rest.iter().map(|r| go_quote(r)).collect();
+        return Err(usage(format!("unrecognized args: [{}]", quoted.join(" "))));
+    }
+    let model = home.resolve_model(a.get("model"))?;
+    let known = model.app_names();
+    secrets::update(&model, |store| {
+        let id = find_user(store, given)?;
+        let mut errors = Vec::new();
+        let Some(secret) = store.secrets.get_mut(&id) else {
+            return Ok(());
+        };
+        for app in apps.split(',') {
+            if !known.iter().any(|k| k == app) {
+                errors.push(format!("application {} not found", go_quote(app)));
+                continue;
+            }
+            let target = Target::Application(app.to_owned());
+            if grant {
+                let new = Grant {
+                    target,
+                    scope: Scope::Model,
+                };
+                if !secret.grants.contains(&new) {
+                    secret.grants.push(new);
+                }
+            } else {
+                secret.grants.retain(|g| g.target != target);
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(run_error(format!(
+                "failed to grant/revoke secret: {}",
+                errors.join(", ")
+            )))
+        }
+    })?;
+    Ok(Output::err(settle_secrets(&model)?))
+}
+
+/// `juju grant-secret <ID>|<name> <app>[,<app>…]`: view access for the applications.
+pub fn grant_secret(home: &Home, args: &[String]) -> Result<Output> {
+    grant_or_revoke(home, args, true)
+}
+
+/// `juju revoke-secret <ID>|<name> <app>[,<app>…]`.
+pub fn revoke_secret(home: &Home, args: &[String]) -> Result<Output> {
+    grant_or_revoke(home, args, false)
+}
+
+/// `juju remove-secret <ID>|<name> [--revision N]`: the secret, or one revision.
+pub fn remove_secret(home: &Home, args: &[String]) -> Result<Output> {
+    let a = Args::parse(args, &[MODEL, (&["revision"], true)])?;
+    let revision = int_flag(&a, "revision")?;
+    let Some((given, rest)) = a.positional.split_first() else {
+        return Err(usage("missing secret URI"));
+    };
+    if !rest.is_empty() {
+        let quoted: Vec<String> = rest.iter().map(|r| go_quote(r)).collect();
+        return Err(usage(format!("unrecognized args: [{}]", quoted.join(" "))));
+    }
+    let model = home.resolve_model(a.get("model"))?;
+    secrets::update(&model, |store| {
+        let id = find_user(store, given)?;
+        let revision = revision
+            .filter(|r| *r > 0)
+            .map(|r| u32::try_from(r).unwrap_or(u32::MAX));
+        secrets::delete(store, &id, revision);
+        Ok(())
+    })?;
+    Ok(Output::err(settle_secrets(&model)?))
+}
+
+/// An integer flag as gnuflag's `IntVar` reads it.
+fn int_flag(a: &Args, name: &str) -> Result<Option<i64>> {
+    match a.get(name) {
+        None => Ok(None),
+        Some(text) => text.parse::<i64>().map(Some).map_err(|_| {
+            usage(format!(
+                "invalid value {q} for flag --{name}: strconv.ParseInt: parsing {q}: invalid syntax",
+                q = go_quote(text)
+            ))
+        }),
+    }
+}
+
+/// What `show-secret` and `secrets` show of one secret (`secretDisplayDetails`).
+struct Show {
+    reveal: bool,
+    revision: Option<u32>,
+    revisions: bool,
+    access: bool,
+    json: bool,
+}
+
+fn details(id: &str, s: &Secret, uuid: &str, show: &Show) -> Node {
+    let mut fields: Vec<(String, Node)> = vec![("revision".into(), Node::int(s.latest))];
+    if show.reveal && !s.checksum().is_empty() {
+        fields.push(("checksum".into(), Node::str(s.checksum())));
+    }
+    if let Some(expire) = s.expire() {
+        fields.push(("expires".into(), Node::Time(content::rfc3339(expire))));
+    }
+    if let Some(rotate) = &s.rotate {
+        fields.push(("rotation".into(), Node::str(rotate.clone())));
+    }
+    if let Some(next) = s.next_rotate {
+        fields.push(("rotates".into(), Node::Time(content::rfc3339(next))));
+    }
+    fields.push(("owner".into(), Node::str(s.owner.display())));
+    if let Some(description) = s.description.as_ref().filter(|d| !d.is_empty()) {
+        fields.push(("description".into(), Node::str(description.clone())));
+    }
+    if let Some(label) = s.label.as_ref().filter(|l| !l.is_empty()) {
+        let key = if s.owner == Owner::Model {
+            "name"
+        } else {
+            "label"
+        };
+        fields.push((key.into(), Node::str(label.clone())));
+    }
+    fields.push(("created".into(), Node::Time(content::rfc3339(s.created))));
+    fields.push(("updated".into(), Node::Time(content::rfc3339(s.updated))));
+    if show.reveal {
+        let wanted = show.revision.unwrap_or(s.latest);
+        match s.revisions.get(&wanted) {
+            Some(revision) => {
+                let values: Vec<(String, Node)> = match content::decoded(&revision.content) {
+                    Ok(values) => values
+                        .into_iter()
+                        .map(|(k, v)| (k, Node::str(String::from_utf8_lossy(&v).into_owned())))
+                        .collect(),
+                    Err(e) => vec![("error".into(), Node::str(e))],
+                };
+                if !values.is_empty() {
+                    let inner = Node::Map(values);
+                    let content = if show.json {
+                        Node::Map(vec![("Data".into(), inner)])
+                    } else {
+                        inner
+                    };
+                    fields.push(("content".into(), content));
+                }
+            }
+            None => fields.push((
+                "error".into(),
+                Node::str(format!(
+                    "secret revision {} for {} not found",
+                    wanted,
+                    go_quote(id)
+                )),
+            )),
+        }
+    }
+    if show.revisions {
+        let list = s
+            .revisions
+            .iter()
+            .map(|(n, r)| {
+                let mut entry = vec![
+                    ("revision".into(), Node::int(*n)),
+                    ("backend".into(), Node::str("internal")),
+                    ("created".into(), Node::Time(content::rfc3339(r.created))),
+                    ("updated".into(), Node::Time(content::rfc3339(r.updated))),
+                ];
+                if let Some(expire) = r.expire {
+                    entry.push(("expires".into(), Node::Time(content::rfc3339(expire))));
+                }
+                Node::Map(entry)
+            })
+            .collect();
+        fields.push(("revisions".into(), Node::List(list)));
+    }
+    if show.access && !s.grants.is_empty() {
+        let list = s
+            .grants
+            .iter()
+            .map(|g| {
+                Node::Map(vec![
+                    ("target".into(), Node::str(g.target.tag())),
+                    ("scope".into(), Node::str(g.scope.tag(uuid))),
+                    ("role".into(), Node::str("view")),
+                ])
+            })
+            .collect();
+        fields.push(("access".into(), Node::List(list)));
+    }
+    Node::Map(fields)
+}
+
+fn format_of(a: &Args, default: &str, allowed: &[&str]) -> Result<String> {
+    let format = a.get("format").unwrap_or(default);
+    if !allowed.contains(&format) {
+        return Err(usage(format!(
+            "invalid value {q} for option --format: unknown format {q}",
+            q = go_quote(format)
+        )));
+    }
+    Ok(format.to_owned())
+}
+
+/// `juju show-secret <ID>|<name> [--reveal] [--revision N] [--revisions] [--format yaml|json]`.
+pub fn show_secret(home: &Home, args: &[String]) -> Result<Output> {
+    let a = Args::parse(
+        args,
+        &[
+            MODEL,
+            FORMAT,
+            (&["o", "output"], true),
+            (&["reveal"], false),
+            (&["revisions"], false),
+            (&["r", "revision"], true),
+        ],
+    )?;
+    let format = format_of(&a, "yaml", &["yaml", "json"])?;
+    let revision = int_flag(&a, "revision")?.unwrap_or(0);
+    let Some((given, rest)) = a.positional.split_first() else {
+        return Err(usage("secret ID is required"));
+    };
+    let (reveal, revisions) = (a.has("reveal"), a.has("revisions"));
+    if revisions {
+        if reveal {
+            return Err(usage("specify either --revisions or --reveal but not both"));
+        }
+        if revision > 0 {
+            return Err(usage(
+                "specify either --revisions or --revision but not both",
+            ));
+        }
+    }
+    if revision < 0 {
+        return Err(usage("revision must be a positive integer"));
+    }
+    if !rest.is_empty() {
+        let quoted: Vec<String> = rest.iter().map(|r| go_quote(r)).collect();
+        return Err(usage(format!("unrecognized args: [{}]", quoted.join(" "))));
+    }
+    let model = home.resolve_model(a.get("model"))?;
+    let uuid = model.record()?.uuid;
+    let store = secrets::load(&model)?;
+    let matches: Vec<&String> = match crate::secret_uri::parse_id(given) {
+        Ok((_, id)) => store.secrets.keys().filter(|k| **k == id).collect(),
+        Err(_) => store
+            .secrets
+            .iter()
+            .filter(|(_, s)| s.label.as_deref() == Some(given.as_str()))
+            .map(|(id, _)| id)
+            .collect(),
+    };
+    if matches.is_empty() {
+        let shown = crate::secret_uri::parse_id(given).map_or_else(|_| given.clone(), |(_, id)| id);
+        return Err(run_error(format!("secret {} not found", go_quote(&shown))));
+    }
+    let show = Show {
+        reveal,
+        revision: (revision > 0).then(|| u32::try_from(revision).unwrap_or(u32::MAX)),
+        revisions,
+        access: true,
+        json: format == "json",
+    };
+    let node = Node::Map(
+        matches
+            .into_iter()
+            .map(|id| (id.clone(), details(id, &store.secrets[id], &uuid, &show)))
+            .collect(),
+    );
+    let text = if show.json {
+        display::json(&node)
+    } else {
+        display::yaml(&node)
+    };
+    Output::out(text).written_to(a.get("output"))
+}
+
+/// `juju secrets [--owner <tag>] [--format tabular|yaml|json]` (alias `list-secrets`).
+pub fn list_secrets(home: &Home, args: &[String]) -> Result<Output> {
+    let a = Args::parse(
+        args,
+        &[MODEL, FORMAT, (&["o", "output"], true), (&["owner"], true)],
+    )?;
+    let format = format_of(&a, "tabular", &["tabular", "yaml", "json"])?;
+    if !a.positional.is_empty() {
+        let quoted: Vec<String> = a.positional.iter().map(|r| go_quote(r)).collect();
+        return Err(usage(format!("unrecognized args: [{}]", quoted.join(" "))));
+    }
+    let model = home.resolve_model(a.get("model"))?;
+    let uuid = model.record()?.uuid;
+    let owner = match a.get("owner").filter(|o| !o.is_empty()) {
+        Some(tag) if valid_tag(tag) => Some(tag.to_owned()),
+        Some(tag) => {
+            return Err(run_error(format!(
+                "invalid owner {q}: {q} is not a valid tag",
+                q = go_quote(tag)
+            )));
+        }
+        None => None,
+    };
+    let store = secrets::load(&model)?;
+    let listed: BTreeMap<&String, &Secret> = store
+        .secrets
+        .iter()
+        .filter(|(_, s)| owner.as_ref().is_none_or(|o| *o == s.owner.tag(&uuid)))
+        .collect();
+    let show = Show {
+        reveal: false,
+        revision: None,
+        revisions: false,
+        access: false,
+        json: format == "json",
+    };
+    let text = match format.as_str() {
+        "tabular" => table(&listed, secrets::now(&model)),
+        _ => {
+            let node = Node::Map(
+                listed
+                    .iter()
+                    .map(|(id, s)| ((*id).clone(), details(id, s, &uuid, &show)))
+                    .collect(),
+            );
+            if show.json {
+                display::json(&node)
+            } else {
+                display::yaml(&node)
+            }
+        }
+    };
+    Output::out(text).written_to(a.get("output"))
+}
+
+/// Whether `names.ParseTag` takes `tag` (the kinds a secret's owner can have).
+fn valid_tag(tag: &str) -> bool {
+    if let Some(app) = tag.strip_prefix("application-") {
+        return crate::relation::valid_application_name(app);
+    }
+    if let Some(unit) = tag.strip_prefix("unit-") {
+        return unit
+            .rsplit_once('-')
+            .is_some_and(|(app, n)| crate::relation::valid_unit_name(&format!("{app}/{n}")));
+    }
+    tag.strip_prefix("model-")
+        .is_some_and(|uuid| !uuid.is_empty())
+}
+
+/// `formatSecretsTabular`: by owner, then latest revision first; the last update as
+/// `UserFriendlyDuration` puts it.
+fn table(secrets: &BTreeMap<&String, &Secret>, now: i64) -> String {
+    let mut rows: Vec<[String; 6]> = secrets
+        .iter()
+        .map(|(id, s)| {
+            let name = match (&s.owner, &s.label) {
+                (Owner::Model, Some(name)) => name.clone(),
+                _ => "-".into(),
+            };
+            [
+                (*id).clone(),
+                name,
+                s.owner.display(),
+                s.rotate.clone().unwrap_or_else(|| "never".into()),
+                s.latest.to_string(),
+                friendly_age(s.updated, now),
+            ]
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        a[2].cmp(&b[2]).then_with(|| {
+            let (ra, rb) = (
+                a[4].parse::<u32>().unwrap_or(0),
+                b[4].parse::<u32>().unwrap_or(0),
+            );
+            rb.cmp(&ra)
+        })
+    });
+    let header = [
+        "ID",
+        "Name",
+        "Owner",
+        "Rotation",
+        "Revision",
+        "Last updated",
+    ]
+    .map(str::to_owned);
+    let all: Vec<&[String; 6]> = std::iter::once(&header).chain(rows.iter()).collect();
+    let widths: Vec<usize> = (0..6)
+        .map(|c| all.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .collect();
+    let mut out = String::new();
+    for row in all {
+        let mut line = String::new();
+        for (c, cell) in row.iter().enumerate() {
+            if c == 5 {
+                line.push_str(cell);
+            } else if c == 4 {
+                line.push_str(&format!("{cell:>w$}  ", w = widths[c]));
+            } else {
+                line.push_str(&format!("{cell:<w$}  ", w = widths[c]));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// `common.UserFriendlyDuration`.
+fn friendly_age(when: i64, now: i64) -> String {
+    let since = now - when;
+    let plural =
+        |n: i64, one: &str, many: &str| format!("{n} {} ago", if n == 1 { one } else { many });
+    if since >= 86_400 {
+        return content::rfc3339(when)[..10].to_owned();
+    }
+    if since >= 3600 {
+        return plural(since / 3600, "hour", "hours");
+    }
+    if since >= 60 {
+        return plural(since / 60, "minute", "minutes");
+    }
+    if since >= 2 {
+        return format!("{since} seconds ago");
+    }
+    "just now".into()
+}
+
+/// `juju-local advance-clock DURATION` (the local Juju's own command): moves the model's clock
+/// forward by a Go duration (`90m`, `25h`) and runs the secret hooks that fall due
+/// (`secret-rotate`, `secret-expired`), with those that follow, before it returns.
+pub fn advance_clock(home: &Home, args: &[String]) -> Result<Output> {
+    let a = Args::parse(args, &[MODEL])?;
+    let [duration] = a.positional.as_slice() else {
+        return Err(usage(
+            "advance-clock takes one duration, such as 90m or 25h",
+        ));
+    };
+    let nanos = crate::cli::wait::go_duration(duration).map_err(usage)?;
+    if nanos < 0 {
+        return Err(usage(format!(
+            "the model clock only moves forward: {}",
+            go_quote(duration)
+        )));
+    }
+    let model = home.resolve_model(a.get("model"))?;
+    secrets::advance_clock(&model, nanos / 1_000_000_000)?;
+    Ok(Output::err(settle_secrets(&model)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages_read_as_juju_writes_them() {
+        assert_eq!(friendly_age(100, 101), "just now");
+        assert_eq!(friendly_age(100, 130), "30 seconds ago");
+        assert_eq!(friendly_age(0, 60), "1 minute ago");
+        assert_eq!(friendly_age(0, 7300), "2 hours ago");
+        assert_eq!(friendly_age(0, 90_000), "1970-01-01");
+    }
+
+    #[test]
+    fn owner_tags_are_checked() {
+        for good in [
+            "application-mysql",
+            "unit-mysql-0",
+            "unit-my-app-12",
+            "model-abc",
+        ] {
+            assert!(valid_tag(good), "{good}");
+        }
+        for bad in ["user", "mysql", "unit-mysql", "application-", "model-"] {
+            assert!(!valid_tag(bad), "{bad}");
+        }
+    }
+}
