@@ -144,7 +144,10 @@ fn the_charm_gets_credentials_from_the_database_and_lets_them_go() {
         unit_count(s, APP) == 2 && all_active(s, &[APP, DB])
     });
     let mut second = connection_info(&model, &format!("{APP}/1")).unwrap();
-    assert!(second["pgpass"].as_str().unwrap().contains("/1/"), "{second:?}");
+    assert!(
+        second["pgpass"].as_str().unwrap().contains("/1/"),
+        "{second:?}"
+    );
     second.insert("pgpass".into(), first["pgpass"].clone());
     assert_eq!(second, first);
 

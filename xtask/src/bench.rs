@@ -9,6 +9,14 @@
 //! exit, as the local Juju records it; peak RSS is `ru_maxrss` through GNU time as the dispatch
 //! wrapper (the charm process and the hook tools it waited for). Every figure is the median
 //! over the runs after warm-up, with the interquartile range in brackets.
+//!
+//! The relation section relates both twins to one database, the integration tests' PostgreSQL
+//! stand-in (a Python `ops` charm, the same for both sides): `juju integrate` with it, timed
+//! until both ends' hooks have run and the twin has written `.pgpass` (then `remove-relation`,
+//! untimed); and, with both related, the stand-in's `rotate-password` action, which makes a new
+//! revision of each twin's user secret, so each twin runs `secret-changed` (read the secret,
+//! rewrite `.pgpass`), whose charm process and hook-tool calls the local Juju records as the
+//! unit's last hook.
 
 mod baselines;
 mod charms;
@@ -32,6 +40,9 @@ use stats::{Figure, Row, Unit};
 
 /// Runs before the timed ones, not counted.
 const WARM_UP: usize = 3;
+
+/// The application name of the database both twins relate to (the PostgreSQL stand-in).
+const DATABASE: &str = "postgresql";
 
 /// Result keys Juju adds for the charm process, not set by the charm.
 const PROCESS_RESULT_KEYS: [&str; 5] = [
@@ -82,6 +93,7 @@ impl Bench {
         self.latency_section(&juju, &snapshots, &mut rows)?;
         self.rss_section(sh, &dir, &juju, &snapshots, &mut rows);
         self.scale_section(&juju, &mut rows)?;
+        self.relation_section(&juju, &mut rows)?;
         if !self.quick {
             self.data_set_section(&juju, &snapshots, &mut rows)?;
         }
@@ -213,9 +225,13 @@ impl Bench {
     ) -> anyhow::Result<()> {
         const SIZE: usize = 10 * 1024 * 1024;
         eprintln!("bench: snapshot of a 10 MiB data set per codec");
-        for app in ["rust", "python"] {
-            let data = juju.unit_dir(app)?.join("data/bench-10mib.csv");
-            charms::write_data_set(&data, SIZE)?;
+        // Into the data storage, which both charms archive.
+        let data_sets = ["rust", "python"]
+            .into_iter()
+            .map(|app| Ok(juju.storage_location(app, "data")?.join("bench-10mib.csv")))
+            .collect::<anyhow::Result<Vec<PathBuf>>>()?;
+        for data in &data_sets {
+            charms::write_data_set(data, SIZE)?;
         }
         // A few runs, no warm-up.
         let codec_runs = self.runs.clamp(1, 3);
@@ -233,9 +249,88 @@ impl Bench {
                 python: Ok(ActionRun::walls(&python)),
             });
         }
-        for app in ["rust", "python"] {
-            let _ = fs::remove_file(juju.unit_dir(app)?.join("data/bench-10mib.csv"));
+        for data in &data_sets {
+            let _ = fs::remove_file(data);
         }
+        Ok(())
+    }
+
+    /// Both charms related to the PostgreSQL stand-in: `juju integrate` (then `remove-relation`)
+    /// per run, and then, related once, the `secret-changed` hook each runs when the stand-in
+    /// rotates the password.
+    fn relation_section(&self, juju: &LocalJuju, rows: &mut Vec<Row>) -> anyhow::Result<()> {
+        const SECTION: &str = "relation `database` with the PostgreSQL stand-in";
+        eprintln!(
+            "bench: juju integrate with the database stand-in ({} runs per charm)",
+            self.runs
+        );
+        let integrate = |app: &str| {
+            after_warm_up(self.runs, |_| {
+                let wall = time(|| juju.integrate(app, DATABASE))?;
+                expect_database(juju, app)?;
+                juju.remove_relation(app, DATABASE)?;
+                Ok(wall)
+            })
+        };
+        rows.push(Row {
+            section: SECTION,
+            name: "`juju integrate` wall time (both ends' hooks, until .pgpass)".into(),
+            rust: Ok(Figure::times(&integrate("rust")?)),
+            python: Ok(Figure::times(&integrate("python")?)),
+        });
+
+        eprintln!("bench: secret-changed (the stand-in rotates the password)");
+        let apps = ["rust", "python"];
+        let mut pgpass = Vec::new();
+        for app in apps {
+            juju.integrate(app, DATABASE)?;
+            expect_database(juju, app)?;
+            pgpass.push(juju.unit_dir(app)?.join(".pgpass"));
+        }
+        let rounds = after_warm_up(self.runs, |_| {
+            let before = pgpass.iter().map(fs::read).collect::<Result<Vec<_>, _>>()?;
+            let task = juju.run(DATABASE, "rotate-password", &json!({}), None)?;
+            // Juju keeps action results as strings.
+            if task.results.get("rotated") != Some(&json!("2")) {
+                bail!(
+                    "rotate-password did not rotate both users: {:?}",
+                    task.results
+                );
+            }
+            apps.iter()
+                .zip(&pgpass)
+                .zip(before)
+                .map(|((app, path), before)| secret_changed(juju, app, path, &before))
+                .collect::<anyhow::Result<Vec<_>>>()
+        })?;
+        for app in apps {
+            juju.remove_relation(app, DATABASE)?;
+        }
+        let process = |i: usize| {
+            Ok(Figure::times(
+                &rounds.iter().map(|r| r[i].process).collect::<Vec<_>>(),
+            ))
+        };
+        let spawned = |i: usize| {
+            Ok(Figure::counts(
+                &rounds
+                    .iter()
+                    .map(|r| 1 + r[i].tool_calls)
+                    .collect::<Vec<_>>(),
+            ))
+        };
+        rows.push(Row {
+            section: SECTION,
+            name: "hook `secret-changed` (read a secret, rewrite .pgpass): charm process".into(),
+            rust: process(0),
+            python: process(1),
+        });
+        rows.push(Row {
+            section: SECTION,
+            name: "hook `secret-changed`: processes spawned (charm + hook tools)".into(),
+            rust: spawned(0),
+            python: spawned(1),
+        });
         Ok(())
     }
 
@@ -279,12 +374,14 @@ impl Bench {
     }
 }
 
-/// The four charms the bench deploys.
+/// The five charms the bench deploys.
 struct Charms {
     rust: PathBuf,
     python: PathBuf,
     echo_rust: PathBuf,
     echo_python: PathBuf,
+    /// The database of the relation section.
+    stand_in: PathBuf,
 }
 
 impl Charms {
@@ -301,23 +398,42 @@ impl Charms {
         )?;
         let echo_rust = dir.join("echo-rust.charm");
         charms::pack_rust_echo(sh, static_target()?, &echo_rust)?;
+        let stand_in = dir.join("postgresql-stand-in.charm");
+        charms::pack_python(
+            &charms::test_charm_source("postgresql-stand-in")?,
+            venv,
+            &[],
+            &stand_in,
+        )?;
         Ok(Charms {
             rust,
             python,
             echo_rust,
             echo_python,
+            stand_in,
         })
     }
 
-    /// Starts the local Juju and deploys the four charms as `rust`, `python`, `echo-rust` and
-    /// `echo-python`.
+    /// Starts the local Juju and deploys the five charms as `rust`, `python`, `echo-rust`,
+    /// `echo-python` and [`DATABASE`]; checks that both twins wrote their demo data into their
+    /// `data` storage.
     fn deploy(&self, sh: &Shell, dir: &Path) -> anyhow::Result<LocalJuju> {
         let juju = start_local_juju(sh, dir, static_target()?)?;
-        eprintln!("bench: deploying both charms to the local Juju");
+        eprintln!("bench: deploying the charms to the local Juju");
         juju.deploy(&self.rust, "rust")?;
         juju.deploy(&self.python, "python")?;
         juju.deploy(&self.echo_rust, "echo-rust")?;
         juju.deploy(&self.echo_python, "echo-python")?;
+        juju.deploy(&self.stand_in, DATABASE)?;
+        for app in ["rust", "python"] {
+            let data = juju.storage_location(app, "data")?;
+            if !data.join("users.csv").is_file() {
+                bail!(
+                    "{app}/0 did not write its demo data into its data storage {}",
+                    data.display()
+                );
+            }
+        }
         Ok(juju)
     }
 }
@@ -476,6 +592,54 @@ fn config_changed(
         tool_calls: hook.tool_calls(),
         result_keys: 0,
     })
+}
+
+/// Fails unless unit `<app>/0` says it uses the stand-in's database (it has written `.pgpass`).
+fn expect_database(juju: &LocalJuju, app: &str) -> anyhow::Result<()> {
+    let message = juju.workload_message(app)?;
+    if !message.starts_with("ready; database snapshot-demo at ") {
+        bail!("{app}/0 is not using the database after `juju integrate`: {message:?}");
+    }
+    Ok(())
+}
+
+/// The `secret-changed` hook unit `<app>/0` has just run, from the unit record; fails unless it
+/// was the unit's last hook and rewrote `pgpass` (which held `before`) with mode 0600.
+fn secret_changed(
+    juju: &LocalJuju,
+    app: &str,
+    pgpass: &Path,
+    before: &[u8],
+) -> anyhow::Result<HookFigures> {
+    use std::os::unix::fs::PermissionsExt;
+    let unit = juju.unit_record(app)?;
+    let hook = unit
+        .last_hook()
+        .filter(|hook| hook.name() == "secret-changed")
+        .with_context(|| {
+            format!(
+                "rotate-password ran no secret-changed hook on {app}/0 (last: {:?})",
+                unit.last_hook().map(|h| h.name())
+            )
+        })?;
+    let after = fs::read(pgpass)?;
+    let mode = fs::metadata(pgpass)?.permissions().mode() & 0o777;
+    if after == before || mode != 0o600 {
+        bail!(
+            "secret-changed on {app}/0 did not rewrite {} with the new password, mode 0600 (mode {mode:o})",
+            pgpass.display()
+        );
+    }
+    Ok(HookFigures {
+        process: Duration::from_micros(hook.process_micros()),
+        tool_calls: hook.tool_calls(),
+    })
+}
+
+/// A hook's figures from the unit record, for a hook no command of its own started.
+struct HookFigures {
+    process: Duration,
+    tool_calls: u64,
 }
 
 /// `WARM_UP + runs` calls of `f`, keeping the results of the last `runs`.

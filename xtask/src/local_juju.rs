@@ -1,13 +1,13 @@
 //! A built `juju-local` with its own state directory and one model, as `bench` and `soak` drive
 //! it: every command through the Juju client (`juju-client`, as a charm's tests use it), and the
-//! figures the local Juju records for benchmarks (a task's or hook's process time and tool calls)
-//! through its typed `records` API.
+//! figures the local Juju records for benchmarks (a task's or a unit's last hook's process time
+//! and tool calls) through its typed `records` API.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use juju::{Juju, Task};
+use juju::{Juju, RemoveRelationOptions, Task};
 use juju_local::records::{self, TaskRecord, UnitRecord};
 use serde_json::Value;
 
@@ -80,6 +80,46 @@ impl LocalJuju {
     ) -> anyhow::Result<()> {
         self.client(wrapper).set_config(app, &[(key, value)])?;
         Ok(())
+    }
+
+    /// `juju integrate <app1> <app2>`; the hooks it starts have run when it returns.
+    pub fn integrate(&self, app1: &str, app2: &str) -> anyhow::Result<()> {
+        self.juju.integrate(app1, app2)?;
+        Ok(())
+    }
+
+    /// `juju remove-relation <app1> <app2>`; the units have left the relation when it returns.
+    pub fn remove_relation(&self, app1: &str, app2: &str) -> anyhow::Result<()> {
+        self.juju
+            .remove_relation(app1, app2, &RemoveRelationOptions::default())?;
+        Ok(())
+    }
+
+    /// The workload status message of unit `<app>/0`, as `juju status` shows it.
+    pub fn workload_message(&self, app: &str) -> anyhow::Result<String> {
+        let unit = format!("{app}/0");
+        let status = self.juju.status()?;
+        status
+            .applications
+            .get(app)
+            .and_then(|a| a.units.get(&unit))
+            .map(|u| u.workload_status.message.clone())
+            .with_context(|| format!("`juju status` shows no {unit}"))
+    }
+
+    /// Where unit `<app>/0`'s instance of the charm's storage `name` is, as `juju storage`
+    /// shows it.
+    pub fn storage_location(&self, app: &str, name: &str) -> anyhow::Result<PathBuf> {
+        let unit = format!("{app}/0");
+        let storage = self.juju.storage()?;
+        storage
+            .storage
+            .iter()
+            .filter(|(id, _)| id.split_once('/').is_some_and(|(store, _)| store == name))
+            .find_map(|(_, instance)| instance.location_on(&unit))
+            .filter(|location| !location.is_empty())
+            .map(PathBuf::from)
+            .with_context(|| format!("{unit} has no {name} storage attached"))
     }
 
     /// The directory of unit `<app>/0`: the parent of its charm directory, where `juju exec`

@@ -1,6 +1,8 @@
 //! The charms the benchmark deploys: the example charm as `cargo xtask pack` writes it, the same
 //! charm in Python with `ops` (`bench/snapshot-py`, packed with a venv from PyPI the way
-//! charmcraft's `charm` plugin would), and the `echo` charms of both languages for the scale runs.
+//! charmcraft's `charm` plugin would), the `echo` charms of both languages for the scale runs,
+//! and the integration tests' PostgreSQL stand-in (`tests/charms/postgresql-stand-in`, packed
+//! the same way), the database both twins relate to.
 
 use std::fs;
 use std::io::Write;
@@ -25,6 +27,11 @@ pub const ECHO_PARAMS: usize = 100;
 /// `bench/<name>`.
 pub fn source(name: &str) -> anyhow::Result<PathBuf> {
     Ok(project()?.root.join("bench").join(name))
+}
+
+/// `tests/charms/<name>`: the integration tests' Python charms.
+pub fn test_charm_source(name: &str) -> anyhow::Result<PathBuf> {
+    Ok(project()?.root.join("tests/charms").join(name))
 }
 
 /// The venv the Python charms ship (`pip install --target`), built once under `dir`.
