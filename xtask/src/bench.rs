@@ -536,7 +536,27 @@ impl ActionRun {
 fn start_local_juju(sh: &Shell, dir: &Path, target: &str) -> anyhow::Result<LocalJuju> {
     eprintln!("bench: building juju-local (release, {target})");
     let bin = juju_xtask::itest::build_juju_local(sh, &["--release", "--target", target])?;
-    LocalJuju::fresh(bin, dir.join("juju-home"), "bench")
+    let juju = LocalJuju::fresh(bin, dir.join("juju-home"), "bench")?;
+    Ok(match interpreter_dir(sh) {
+        Some(dir) => juju.with_path_first(&dir),
+        None => juju,
+    })
+}
+
+/// The directory of the real `python3` (`sys.executable`, links resolved), which the Python
+/// charms' `#!/usr/bin/env python3` should find first, as it finds `/usr/bin/python3` on a
+/// Juju machine: a version manager's `python3` on `PATH` (pyenv's shim is a shell script that
+/// starts several processes) would add its own start-up to every Python charm process.
+fn interpreter_dir(sh: &Shell) -> Option<PathBuf> {
+    let exe = cmd!(
+        sh,
+        "python3 -c 'import os, sys; print(os.path.realpath(sys.executable))'"
+    )
+    .quiet()
+    .read()
+    .ok()?;
+    let dir = Path::new(exe.trim()).parent()?.to_path_buf();
+    dir.join("python3").is_file().then_some(dir)
 }
 
 /// `juju run <app>/0 <action> <params>`, timed, with the charm process's figures from the task

@@ -37,6 +37,20 @@ impl LocalJuju {
         })
     }
 
+    /// Puts `dir` first on the `PATH` the local Juju (and so every charm process) gets.
+    pub fn with_path_first(mut self, dir: &Path) -> LocalJuju {
+        let mut paths = vec![dir.to_path_buf()];
+        if let Some(path) = std::env::var_os("PATH") {
+            paths.extend(std::env::split_paths(&path));
+        }
+        if let Ok(path) = std::env::join_paths(paths) {
+            self.juju = self
+                .juju
+                .with_env("PATH", path.to_string_lossy().into_owned());
+        }
+        self
+    }
+
     pub fn home(&self) -> &Path {
         &self.home
     }
