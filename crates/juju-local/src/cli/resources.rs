@@ -194,19 +194,17 @@ pub fn list(home: &state::Home, args: &[String]) -> Result<Output> {
 /// A Unix time as RFC 3339 (JSON's `time.Time`) and as Juju's tabular revision of an upload
 /// (Go layout `2006-02-01T15:04`: year, day, month).
 fn time_of(secs: i64) -> (String, String) {
-    let t =
-        time::OffsetDateTime::from_unix_timestamp(secs).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    let (y, mo, d, h, mi, s) = (
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-    );
+    let t = crate::state::utc(secs);
     (
-        format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z"),
-        format!("{y:04}-{d:02}-{mo:02}T{h:02}:{mi:02}"),
+        crate::state::rfc3339(secs),
+        format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}",
+            t.year(),
+            t.day(),
+            u8::from(t.month()),
+            t.hour(),
+            t.minute()
+        ),
     )
 }
 

@@ -281,13 +281,13 @@ fn details(id: &str, s: &Secret, uuid: &str, show: &Show) -> Node {
         fields.push(("checksum".into(), Node::str(s.checksum())));
     }
     if let Some(expire) = s.expire() {
-        fields.push(("expires".into(), Node::Time(content::rfc3339(expire))));
+        fields.push(("expires".into(), Node::Time(crate::state::rfc3339(expire))));
     }
     if let Some(rotate) = &s.rotate {
         fields.push(("rotation".into(), Node::str(rotate.clone())));
     }
     if let Some(next) = s.next_rotate {
-        fields.push(("rotates".into(), Node::Time(content::rfc3339(next))));
+        fields.push(("rotates".into(), Node::Time(crate::state::rfc3339(next))));
     }
     fields.push(("owner".into(), Node::str(s.owner.display())));
     if let Some(description) = s.description.as_ref().filter(|d| !d.is_empty()) {
@@ -301,8 +301,14 @@ fn details(id: &str, s: &Secret, uuid: &str, show: &Show) -> Node {
         };
         fields.push((key.into(), Node::str(label.clone())));
     }
-    fields.push(("created".into(), Node::Time(content::rfc3339(s.created))));
-    fields.push(("updated".into(), Node::Time(content::rfc3339(s.updated))));
+    fields.push((
+        "created".into(),
+        Node::Time(crate::state::rfc3339(s.created)),
+    ));
+    fields.push((
+        "updated".into(),
+        Node::Time(crate::state::rfc3339(s.updated)),
+    ));
     if show.reveal {
         let wanted = show.revision.unwrap_or(s.latest);
         match s.revisions.get(&wanted) {
@@ -342,11 +348,17 @@ fn details(id: &str, s: &Secret, uuid: &str, show: &Show) -> Node {
                 let mut entry = vec![
                     ("revision".into(), Node::int(*n)),
                     ("backend".into(), Node::str("internal")),
-                    ("created".into(), Node::Time(content::rfc3339(r.created))),
-                    ("updated".into(), Node::Time(content::rfc3339(r.updated))),
+                    (
+                        "created".into(),
+                        Node::Time(crate::state::rfc3339(r.created)),
+                    ),
+                    (
+                        "updated".into(),
+                        Node::Time(crate::state::rfc3339(r.updated)),
+                    ),
                 ];
                 if let Some(expire) = r.expire {
-                    entry.push(("expires".into(), Node::Time(content::rfc3339(expire))));
+                    entry.push(("expires".into(), Node::Time(crate::state::rfc3339(expire))));
                 }
                 Node::Map(entry)
             })
@@ -589,7 +601,7 @@ fn friendly_age(when: i64, now: i64) -> String {
     let plural =
         |n: i64, one: &str, many: &str| format!("{n} {} ago", if n == 1 { one } else { many });
     if since >= 86_400 {
-        return content::rfc3339(when)[..10].to_owned();
+        return crate::state::rfc3339(when)[..10].to_owned();
     }
     if since >= 3600 {
         return plural(since / 3600, "hour", "hours");

@@ -362,21 +362,6 @@ pub fn add_date(secs: i64, years: i32, months: i32, days: i64) -> i64 {
         .saturating_add(day_offset.saturating_mul(86_400))
 }
 
-/// A Unix time as Go's `time.Time` marshals to JSON and YAML in UTC (RFC 3339, whole seconds
-/// here): `2025-06-03T11:39:23Z`.
-pub fn rfc3339(secs: i64) -> String {
-    let t = OffsetDateTime::from_unix_timestamp(secs).unwrap_or(OffsetDateTime::UNIX_EPOCH);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
-}
-
 /// `--expire`: an RFC 3339 time, a time without a zone (UTC), or a positive Go duration from
 /// `now`; Juju's messages otherwise.
 pub fn parse_expire(spec: &str, now: i64) -> Result<i64, String> {
@@ -622,10 +607,22 @@ mod tests {
     #[test]
     fn add_date_overflows_as_go_does() {
         let jan31 = 1_706_659_200; // 2024-01-31T00:00:00Z
-        assert_eq!(rfc3339(add_date(jan31, 0, 1, 0)), "2024-03-02T00:00:00Z");
-        assert_eq!(rfc3339(add_date(jan31, 1, 0, 0)), "2025-01-31T00:00:00Z");
-        assert_eq!(rfc3339(add_date(jan31, 0, 0, 1)), "2024-02-01T00:00:00Z");
-        assert_eq!(rfc3339(add_date(jan31, 0, 3, 0)), "2024-05-01T00:00:00Z");
+        assert_eq!(
+            crate::state::rfc3339(add_date(jan31, 0, 1, 0)),
+            "2024-03-02T00:00:00Z"
+        );
+        assert_eq!(
+            crate::state::rfc3339(add_date(jan31, 1, 0, 0)),
+            "2025-01-31T00:00:00Z"
+        );
+        assert_eq!(
+            crate::state::rfc3339(add_date(jan31, 0, 0, 1)),
+            "2024-02-01T00:00:00Z"
+        );
+        assert_eq!(
+            crate::state::rfc3339(add_date(jan31, 0, 3, 0)),
+            "2024-05-01T00:00:00Z"
+        );
         assert_eq!(next_rotate_time("hourly", jan31, 0), Some(jan31 + 3600));
         assert_eq!(next_rotate_time("daily", jan31, jan31 * 2), Some(jan31 * 2));
         assert_eq!(next_rotate_time("never", jan31, 0), None);

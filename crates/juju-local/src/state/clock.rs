@@ -21,19 +21,32 @@ pub fn now_string() -> String {
     go_time(now().0)
 }
 
+/// A Unix time in UTC; a time beyond the years 1 to 9999 reads as the epoch.
+pub fn utc(secs: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(secs).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+/// A Unix time's UTC date and time of day (`2024-05-01`, `10:00:00`), which Go's layouts join.
+fn date_and_time(secs: i64) -> (String, String) {
+    let t = utc(secs);
+    (
+        format!("{:04}-{:02}-{:02}", t.year(), u8::from(t.month()), t.day()),
+        format!("{:02}:{:02}:{:02}", t.hour(), t.minute(), t.second()),
+    )
+}
+
 /// A Unix time as Go's `time.Time.String()` prints it in UTC (`2024-05-01 10:00:00 +0000 UTC`);
 /// a time beyond the years 1 to 9999 reads as the epoch.
 pub fn go_time(secs: i64) -> String {
-    let t = OffsetDateTime::from_unix_timestamp(secs).unwrap_or(OffsetDateTime::UNIX_EPOCH);
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02} +0000 UTC",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+    let (date, time) = date_and_time(secs);
+    format!("{date} {time} +0000 UTC")
+}
+
+/// A Unix time as Go's `time.Time` marshals to JSON and YAML in UTC (RFC 3339, whole seconds
+/// here): `2025-06-03T11:39:23Z`.
+pub fn rfc3339(secs: i64) -> String {
+    let (date, time) = date_and_time(secs);
+    format!("{date}T{time}Z")
 }
 
 /// A random-enough hex string (time, pid and a counter through a hash); ids, not secrets.
@@ -81,5 +94,7 @@ mod tests {
         assert_eq!(go_time(1_714_557_600), "2024-05-01 10:00:00 +0000 UTC");
         assert_eq!(go_time(4_102_444_799), "2099-12-31 23:59:59 +0000 UTC");
         assert_eq!(go_time(-62_135_596_800), "0001-01-01 00:00:00 +0000 UTC");
+        assert_eq!(rfc3339(1_714_557_600), "2024-05-01T10:00:00Z");
+        assert_eq!(rfc3339(-1), "1969-12-31T23:59:59Z");
     }
 }

@@ -36,7 +36,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-pub use clock::{go_time, now, now_string, unique_hex, uuid};
+pub use clock::{go_time, now, now_string, rfc3339, unique_hex, utc, uuid};
 pub use io::{append_log, lock, read_json, write_atomic, write_json};
 pub use records::{
     AppRecord, HookRun, ModelRecord, Relation, RelationEndpoint, Relations, Status, TaskRecord,

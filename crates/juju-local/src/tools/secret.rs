@@ -785,10 +785,10 @@ pub(super) fn secret_info_get(context: &mut Context, args: &[String]) -> Reply {
         fields.push(("rotation".into(), Node::str(meta.rotate.clone())));
     }
     if let Some(expire) = meta.expire {
-        fields.push(("expiry".into(), Node::Time(content::rfc3339(expire))));
+        fields.push(("expiry".into(), Node::Time(crate::state::rfc3339(expire))));
     }
     if let Some(rotates) = meta.rotates {
-        fields.push(("rotates".into(), Node::Time(content::rfc3339(rotates))));
+        fields.push(("rotates".into(), Node::Time(crate::state::rfc3339(rotates))));
     }
     if !meta.access.is_empty() {
         let access = meta
