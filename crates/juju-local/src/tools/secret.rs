@@ -22,7 +22,8 @@ use crate::error::{Fail, usage};
 use crate::gofmt::go_quote;
 use crate::secrets::display::{self, Node};
 use crate::secrets::{
-    self, Caller, Create, Data, GrantArg, Owner, Pending, Store, Target, Update, Upsert, content,
+    self, Caller, Create, Data, GrantArg, Owner, Pending, Store, Target, Update, Upsert, clock,
+    content,
 };
 
 const UPSERT_FLAGS: FlagSpec = &[
@@ -114,12 +115,12 @@ fn upsert_init(
 ) -> Result<UpsertArgs, Fail> {
     let now = secrets::now(&context.model);
     let expire = match a.get("expire").filter(|s| !s.is_empty()) {
-        Some(spec) => Some(content::parse_expire(spec, now).map_err(usage)?),
+        Some(spec) => Some(clock::parse_expire(spec, now).map_err(usage)?),
         None => None,
     };
     let rotate = a.get("rotate").filter(|s| !s.is_empty());
     if let Some(policy) = rotate
-        && !content::ROTATE_POLICIES.contains(&policy)
+        && !clock::ROTATE_POLICIES.contains(&policy)
     {
         return Err(usage(format!(
             "rotate policy {} not valid",
