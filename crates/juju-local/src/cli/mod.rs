@@ -29,7 +29,8 @@ mod version;
 pub(crate) mod wait;
 mod worker;
 
-use crate::error::{Result, usage};
+use crate::error::{Fail, Result, usage};
+use crate::gofmt::go_quote;
 use crate::state::Home;
 
 /// What a command printed and its exit code.
@@ -65,6 +66,20 @@ impl Output {
         }
         Ok(self)
     }
+}
+
+/// juju/cmd's `CheckEmpty` error for arguments left over: `unrecognized args: ["a" "b"]`.
+fn unrecognized(rest: &[String]) -> Fail {
+    let quoted: Vec<String> = rest.iter().map(|r| go_quote(r)).collect();
+    usage(format!("unrecognized args: [{}]", quoted.join(" ")))
+}
+
+/// cmd.Output's error for a `--format` the command does not have (a flag error, exit 2).
+fn unknown_format(format: &str) -> Fail {
+    usage(format!(
+        "invalid value {q} for option --format: unknown format {q}",
+        q = go_quote(format)
+    ))
 }
 
 /// `-m, --model NAME`, taken by every command that works in a model.

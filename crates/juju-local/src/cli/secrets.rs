@@ -16,7 +16,7 @@ mod show;
 use std::collections::BTreeMap;
 
 use super::settle;
-use super::{FORMAT, MODEL, Output};
+use super::{FORMAT, MODEL, Output, unknown_format, unrecognized};
 use crate::args::Args;
 use crate::error::{Result, run_error, usage};
 use crate::gofmt::go_quote;
@@ -184,8 +184,7 @@ fn grant_or_revoke(home: &Home, args: &[String], grant: bool) -> Result<Output> 
         return Err(usage("missing secret URI or application name"));
     };
     if !rest.is_empty() {
-        let quoted: Vec<String> = rest.iter().map(|r| go_quote(r)).collect();
-        return Err(usage(format!("unrecognized args: [{}]", quoted.join(" "))));
+        return Err(unrecognized(rest));
     }
     let model = home.resolve_model(a.get("model"))?;
     let known = model.app_names();
@@ -238,13 +237,12 @@ pub fn revoke_secret(home: &Home, args: &[String]) -> Result<Output> {
 /// `juju remove-secret <ID>|<name> [--revision N]`: the secret, or one revision.
 pub fn remove_secret(home: &Home, args: &[String]) -> Result<Output> {
     let a = Args::parse(args, &[MODEL, (&["revision"], true)])?;
-    let revision = int_flag(&a, "revision")?;
+    let revision = a.int("revision")?;
     let Some((given, rest)) = a.positional.split_first() else {
         return Err(usage("missing secret URI"));
     };
     if !rest.is_empty() {
-        let quoted: Vec<String> = rest.iter().map(|r| go_quote(r)).collect();
-        return Err(usage(format!("unrecognized args: [{}]", quoted.join(" "))));
+        return Err(unrecognized(rest));
     }
     let model = home.resolve_model(a.get("model"))?;
     secrets::update(&model, |store| {
@@ -258,26 +256,11 @@ pub fn remove_secret(home: &Home, args: &[String]) -> Result<Output> {
     Ok(Output::err(settle_secrets(&model)?))
 }
 
-/// An integer flag as gnuflag's `IntVar` reads it.
-fn int_flag(a: &Args, name: &str) -> Result<Option<i64>> {
-    match a.get(name) {
-        None => Ok(None),
-        Some(text) => text.parse::<i64>().map(Some).map_err(|_| {
-            usage(format!(
-                "invalid value {q} for flag --{name}: strconv.ParseInt: parsing {q}: invalid syntax",
-                q = go_quote(text)
-            ))
-        }),
-    }
-}
-
+/// The `--format` given, else `default`, when the command has it.
 fn format_of(a: &Args, default: &str, allowed: &[&str]) -> Result<String> {
     let format = a.get("format").unwrap_or(default);
     if !allowed.contains(&format) {
-        return Err(usage(format!(
-            "invalid value {q} for option --format: unknown format {q}",
-            q = go_quote(format)
-        )));
+        return Err(unknown_format(format));
     }
     Ok(format.to_owned())
 }
@@ -296,7 +279,7 @@ pub fn show_secret(home: &Home, args: &[String]) -> Result<Output> {
         ],
     )?;
     let format = format_of(&a, "yaml", &["yaml", "json"])?;
-    let revision = int_flag(&a, "revision")?.unwrap_or(0);
+    let revision = a.int("revision")?.unwrap_or(0);
     let Some((given, rest)) = a.positional.split_first() else {
         return Err(usage("secret ID is required"));
     };
@@ -315,8 +298,7 @@ pub fn show_secret(home: &Home, args: &[String]) -> Result<Output> {
         return Err(usage("revision must be a positive integer"));
     }
     if !rest.is_empty() {
-        let quoted: Vec<String> = rest.iter().map(|r| go_quote(r)).collect();
-        return Err(usage(format!("unrecognized args: [{}]", quoted.join(" "))));
+        return Err(unrecognized(rest));
     }
     let model = home.resolve_model(a.get("model"))?;
     let uuid = model.record()?.uuid;
@@ -363,8 +345,7 @@ pub fn list_secrets(home: &Home, args: &[String]) -> Result<Output> {
     )?;
     let format = format_of(&a, "tabular", &["tabular", "yaml", "json"])?;
     if !a.positional.is_empty() {
-        let quoted: Vec<String> = a.positional.iter().map(|r| go_quote(r)).collect();
-        return Err(usage(format!("unrecognized args: [{}]", quoted.join(" "))));
+        return Err(unrecognized(&a.positional));
     }
     let model = home.resolve_model(a.get("model"))?;
     let uuid = model.record()?.uuid;

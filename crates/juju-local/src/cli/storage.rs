@@ -6,7 +6,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{FORMAT, MODEL, Output, settle};
+use super::{FORMAT, MODEL, Output, settle, unknown_format, unrecognized};
 use crate::args::Args;
 use crate::error::{Result, usage};
 use crate::gofmt::go_quote;
@@ -184,11 +184,7 @@ pub fn list(home: &Home, args: &[String]) -> Result<Output> {
             Ok(Output::out(super::json_or_yaml(&value, Some(format))))
         }
         "tabular" => Ok(Output::out(table(&units))),
-        other => Err(usage(format!(
-            "invalid value {} for option --format: unknown format {}",
-            go_quote(other),
-            go_quote(other)
-        ))),
+        other => Err(unknown_format(other)),
     }
 }
 
@@ -265,10 +261,7 @@ pub fn expose(home: &Home, command: &str, args: &[String]) -> Result<Output> {
     let app_name = match a.positional.as_slice() {
         [app] => app.clone(),
         [] => return Err(usage("no application name specified")),
-        [_, rest @ ..] => {
-            let quoted: Vec<String> = rest.iter().map(|r| go_quote(r)).collect();
-            return Err(usage(format!("unrecognized args: [{}]", quoted.join(" "))));
-        }
+        [_, rest @ ..] => return Err(unrecognized(rest)),
     };
     let model = home.resolve_model(a.get("model"))?;
     model.locked(|| {

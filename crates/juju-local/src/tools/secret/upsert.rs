@@ -212,15 +212,7 @@ pub(crate) fn secret_set(
 /// `secret-remove <ID> [--revision N]`: stages the removal of the secret or of one revision.
 pub(crate) fn secret_remove(context: &mut Context, args: &[String]) -> Reply {
     let a = parse(args, &[(&["revision"], true)])?;
-    let revision = match a.get("revision") {
-        Some(text) => Some(text.parse::<i64>().map_err(|_| {
-            usage(format!(
-                "invalid value {q} for flag --revision: strconv.ParseInt: parsing {q}: invalid syntax",
-                q = go_quote(text)
-            ))
-        })?),
-        None => None,
-    };
+    let revision = a.int("revision")?;
     let Some((shown, rest)) = a.positional.split_first() else {
         return usage_err("missing secret URI");
     };
