@@ -64,9 +64,7 @@ fn caller<'a>(context: &'a Context, name: &'a str) -> Caller<'a> {
 fn check_yaml_json(format: Option<&str>) -> Result<(), Fail> {
     match format {
         None | Some("yaml" | "json") => Ok(()),
-        Some(other) => Err(usage(format!(
-            "invalid value \"{other}\" for option --format: unknown format \"{other}\""
-        ))),
+        Some(other) => Err(super::unknown_format(other)),
     }
 }
 
