@@ -6,12 +6,11 @@
 
 mod support;
 
-use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use serde_json::Value;
-use support::Juju;
+use support::{Juju, load};
 
 const DEFAULT_MANIFEST: &str =
     "bases:\n  - name: ubuntu\n    channel: \"22.04\"\n    architectures: [amd64]\n";
@@ -41,13 +40,6 @@ fn build_charm(dir: &Path, file: &str, v: &Value) -> PathBuf {
     let path = dir.join(file);
     support::zip(&path, &entries);
     path
-}
-
-fn load(name: &str) -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/vectors")
-        .join(name);
-    serde_saphyr::from_str(&fs::read_to_string(path).unwrap()).unwrap()
 }
 
 /// Checks an outcome against `expect`: `ok`, or `{error, code?}` with `CHARM` standing for the

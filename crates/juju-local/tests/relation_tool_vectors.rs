@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use support::Juju;
+use support::{Juju, load, sh_quote, text};
 
 /// The charm of `u`: a peer relation and two to require.
 const U_METADATA: &str = "name: vec-u\nsummary: s\ndescription: d\npeers:\n  p: {interface: vp}\nrequires:\n  x: {interface: t}\n  y: {interface: t2}\n";
@@ -98,14 +98,6 @@ fn model() -> Juju {
     juju
 }
 
-fn text(v: &Value, key: &str) -> Option<String> {
-    v.get(key).and_then(Value::as_str).map(str::to_owned)
-}
-
-fn sh_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "'\\''"))
-}
-
 /// The shell lines deleting every key of u/0's bag in relation `id`.
 fn reset(id: i64) -> String {
     format!(
@@ -116,8 +108,7 @@ fn reset(id: i64) -> String {
 #[test]
 fn relation_tools_match_juju_tests() {
     let juju = model();
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/relation-tools-apps.yaml");
-    let file: Value = serde_saphyr::from_str(&fs::read_to_string(path).unwrap()).unwrap();
+    let file = load("relation-tools-apps.yaml");
     let o = juju.out().display().to_string();
     let mut failures = Vec::new();
     for v in file["vectors"].as_array().unwrap() {

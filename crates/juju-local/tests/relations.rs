@@ -11,7 +11,7 @@ use std::fs;
 use std::path::Path;
 
 use serde_json::{Value, json};
-use support::Juju;
+use support::{Juju, of, sh_quote};
 
 const SERVER: &str = "name: server
 summary: s
@@ -76,14 +76,6 @@ fn charm(path: &Path, metadata: &str, out: &Path) {
 /// A relation hook line as the charm logs it.
 fn rel(unit: &str, hook: &str, remote: &str, app: &str, departing: &str, id: &str) -> String {
     format!("{unit} {hook} remote={remote} app={app} departing={departing} id={id}")
-}
-
-/// The lines of one unit, in order.
-fn of(log: &[String], unit: &str) -> Vec<String> {
-    log.iter()
-        .filter(|l| l.starts_with(&format!("{unit} ")))
-        .cloned()
-        .collect()
 }
 
 #[test]
@@ -1060,10 +1052,6 @@ fn refresh_keeps_the_relations_and_adds_new_peer_relations() {
             "ERROR cannot upgrade application \"server\" to charm \"local:server-2\": would break relation \"client:database server:db\"\n".into()
         )
     );
-}
-
-fn sh_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "'\\''"))
 }
 
 /// The relation tools against the cases of Juju's `jujuc` tests (`vectors/relation-tools.yaml`,

@@ -18,7 +18,7 @@ use std::process::Command;
 
 use base64::Engine;
 use serde_json::{Value, json};
-use support::Juju;
+use support::{Juju, sh_quote};
 
 const OWNER: &str = "name: owner
 summary: s
@@ -101,16 +101,11 @@ fn xid(uri: &str) -> String {
     uri.trim().rsplit(['/', ':']).next().unwrap().to_owned()
 }
 
-/// A shell word.
-fn sh(word: &str) -> String {
-    format!("'{}'", word.replace('\'', "'\\''"))
-}
-
 /// Runs each tool call in one `juju exec` and returns `code|stderr` per call, in order.
 fn run_all(juju: &Juju, unit: &str, calls: &[Vec<&str>]) -> Vec<String> {
     let mut script = String::new();
     for call in calls {
-        let words: Vec<String> = call.iter().map(|w| sh(w)).collect();
+        let words: Vec<String> = call.iter().map(|w| sh_quote(w)).collect();
         script.push_str(&format!(
             "e=$({} 2>&1 >/dev/null); echo \"$?|$e\"\n",
             words.join(" ")

@@ -14,7 +14,7 @@ use std::path::Path;
 use std::process::Output;
 
 use serde_json::{Value, json};
-use support::Juju;
+use support::{Juju, of};
 
 const META: &str = "name: store
 summary: s
@@ -61,13 +61,6 @@ fn storage_hook(unit: &str, hook: &str, id: &str, location: &Path) -> String {
         "{unit} {hook} id={id} kind=filesystem location={}",
         location.display()
     )
-}
-
-fn of(log: &[String], unit: &str) -> Vec<String> {
-    log.iter()
-        .filter(|l| l.starts_with(&format!("{unit} ")))
-        .cloned()
-        .collect()
 }
 
 #[test]

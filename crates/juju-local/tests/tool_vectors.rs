@@ -10,10 +10,9 @@
 mod support;
 
 use std::fs;
-use std::path::Path;
 
 use serde_json::{Map, Value};
-use support::Juju;
+use support::{Juju, load, sh_quote, text};
 
 impl Juju {
     fn read(&self, name: &str) -> String {
@@ -25,17 +24,6 @@ impl Juju {
             let _ = fs::remove_file(self.out().join(name));
         }
     }
-}
-
-fn load(name: &str) -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/vectors")
-        .join(name);
-    serde_saphyr::from_str(&fs::read_to_string(path).unwrap()).unwrap()
-}
-
-fn sh_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "'\\''"))
 }
 
 /// Deploys one charm with the actions of every vector file.
@@ -71,10 +59,6 @@ fn deployed() -> Juju {
     let deployed = juju.cmd(&["deploy", charm.to_str().unwrap(), "app", "-m", "m"]);
     assert!(deployed.status.success(), "{deployed:?}");
     juju
-}
-
-fn text(v: &Value, key: &str) -> Option<String> {
-    v.get(key).and_then(Value::as_str).map(str::to_owned)
 }
 
 /// `juju run app/0 ACTION ARGS… --format json`: (task, stderr, exit code).

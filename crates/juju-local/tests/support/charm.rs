@@ -111,3 +111,16 @@ impl Out {
         fs::write(self.0.join("hook.sh"), script).unwrap();
     }
 }
+
+/// The lines of one unit in a logging charm's log, in order.
+pub fn of(log: &[String], unit: &str) -> Vec<String> {
+    log.iter()
+        .filter(|l| l.starts_with(&format!("{unit} ")))
+        .cloned()
+        .collect()
+}
+
+/// `s` as one shell word.
+pub fn sh_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
