@@ -191,10 +191,45 @@ pub fn main(command: &str, args: &[String]) -> Result<Output> {
     }
 }
 
+/// Rows as Go's tabwriter lays out Juju's tables: each cell padded to its column's widest plus
+/// two spaces, but the last; trailing spaces trimmed.
+fn tabulate<const N: usize>(rows: &[[String; N]]) -> String {
+    let widths: Vec<usize> = (0..N)
+        .map(|c| rows.iter().map(|r| r[c].len()).max().unwrap_or(0))
+        .collect();
+    let mut out = String::new();
+    for row in rows {
+        let mut line = String::new();
+        for (c, cell) in row.iter().enumerate() {
+            line.push_str(cell);
+            if c + 1 < N {
+                line.push_str(&" ".repeat(widths[c] - cell.len() + 2));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
 /// A value as `--format json` (one line) or YAML prints it.
 fn json_or_yaml(value: &serde_json::Value, format: Option<&str>) -> String {
     match format {
         Some("json") => format!("{value}\n"),
         _ => serde_saphyr::to_string(value).unwrap_or_default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_are_padded_as_tabwriter_pads_them() {
+        let rows = [
+            ["Unit", "Status", "Message"].map(str::to_owned),
+            ["app/10", "ok", ""].map(str::to_owned),
+        ];
+        assert_eq!(tabulate(&rows), "Unit    Status  Message\napp/10  ok\n");
     }
 }

@@ -214,22 +214,7 @@ fn table(units: &[(String, String, Vec<Instance>)]) -> String {
             ]);
         }
     }
-    let widths: Vec<usize> = (0..8)
-        .map(|c| rows.iter().map(|r| r[c].len()).max().unwrap_or(0))
-        .collect();
-    let mut out = String::new();
-    for row in rows {
-        let mut line = String::new();
-        for (c, cell) in row.iter().enumerate() {
-            line.push_str(cell);
-            if c < 7 {
-                line.push_str(&" ".repeat(widths[c] - cell.len() + 2));
-            }
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
+    super::tabulate(&rows)
 }
 
 /// The `storage` section `juju status --format json|yaml` shows, if there is any storage.
