@@ -91,6 +91,14 @@ fn check_manage(store: &Store, context: &Context, id: &str, shown: &str) -> Resu
     }
 }
 
+/// [`check_manage`] for a secret the hook did not create (one it did, the unit may change).
+fn check_may_change(context: &Context, id: &str, shown: &str) -> Result<(), Fail> {
+    if context.secrets.create(id).is_some() {
+        return Ok(());
+    }
+    check_manage(&secrets::load(&context.model)?, context, id, shown)
+}
+
 /// `secret-get <ID> [key[#base64]] | --label L` with `--peek` or `--refresh`: the content (YAML
 /// by default), from what the hook staged first (`getPendingSecretValue`), else as the
 /// facade serves it.
@@ -190,7 +198,9 @@ struct Meta {
     access: Vec<(String, String)>,
 }
 
-fn metadata(context: &Context, store: &Store) -> BTreeMap<String, Meta> {
+/// The metadata of every secret the unit manages, by xid, with what the hook staged.
+fn metadata(context: &Context) -> Result<BTreeMap<String, Meta>, Fail> {
+    let store = secrets::load(&context.model)?;
     let name = context.unit.name();
     let me = caller(context, &name);
     let uuid = &context.model_uuid;
@@ -267,7 +277,7 @@ fn metadata(context: &Context, store: &Store) -> BTreeMap<String, Meta> {
             }
         }
     }
-    out
+    Ok(out)
 }
 
 /// `secret-ids`: the xids of the secrets the unit manages (and those it created in this hook),
@@ -278,8 +288,7 @@ pub(super) fn secret_ids(context: &mut Context, args: &[String]) -> Reply {
     if !a.positional.is_empty() {
         return unrecognized(&a.positional);
     }
-    let store = secrets::load(&context.model)?;
-    let ids: Vec<String> = metadata(context, &store).into_keys().collect();
+    let ids: Vec<String> = metadata(context)?.into_keys().collect();
     match a.get("format").unwrap_or("smart") {
         "smart" if ids.is_empty() => ok(""),
         "smart" => ok(format!("{}\n", ids.join("\n"))),
@@ -315,8 +324,7 @@ pub(super) fn secret_info_get(context: &mut Context, args: &[String]) -> Reply {
     if !rest.is_empty() {
         return unrecognized(rest);
     }
-    let store = secrets::load(&context.model)?;
-    let all = metadata(context, &store);
+    let all = metadata(context)?;
     let found = match (&id, label) {
         (Some(id), _) => all.get_key_value(id),
         (None, Some(label)) => all.iter().find(|(_, m)| m.label == label),

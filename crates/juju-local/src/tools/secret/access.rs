@@ -1,7 +1,7 @@
 //! The tools that stage access to a secret: `secret-grant` (view access for a relation's remote
 //! application or one of its units, with `GrantSecret`'s checks) and `secret-revoke`.
 
-use super::{check_manage, metadata, parse_uri};
+use super::{check_may_change, metadata, parse_uri};
 use crate::agent::Context;
 use crate::args::FlagSpec;
 use crate::gofmt::go_quote;
@@ -50,8 +50,7 @@ pub(crate) fn secret_grant(context: &mut Context, args: &[String]) -> Reply {
     if !rest.is_empty() {
         return unrecognized(rest);
     }
-    let store = secrets::load(&context.model)?;
-    let all = metadata(context, &store);
+    let all = metadata(context)?;
     let Some(meta) = all.get(&id) else {
         return run_err(format!("secret {} not found", go_quote(&id)));
     };
@@ -143,10 +142,7 @@ pub(crate) fn secret_revoke(context: &mut Context, args: &[String]) -> Reply {
     if !rest.is_empty() {
         return unrecognized(rest);
     }
-    if context.secrets.create(&id).is_none() {
-        let store = secrets::load(&context.model)?;
-        check_manage(&store, context, &id, shown)?;
-    }
+    check_may_change(context, &id, shown)?;
     let target = match (unit, app) {
         (Some(unit), _) => Target::Unit(unit),
         (None, Some(app)) => Target::Application(app),

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{check_manage, parse_uri};
+use super::{check_manage, check_may_change, parse_uri};
 use crate::agent::{Context, FileArg};
 use crate::args::{Args, FlagSpec};
 use crate::error::{Fail, usage};
@@ -220,10 +220,7 @@ pub(crate) fn secret_remove(context: &mut Context, args: &[String]) -> Reply {
     if !rest.is_empty() {
         return unrecognized(rest);
     }
-    if context.secrets.create(&id).is_none() {
-        let store = secrets::load(&context.model)?;
-        check_manage(&store, context, &id, shown)?;
-    }
+    check_may_change(context, &id, shown)?;
     let revision = revision
         .filter(|r| *r > 0)
         .map(|r| u32::try_from(r).unwrap_or(u32::MAX));
