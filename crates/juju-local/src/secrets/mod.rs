@@ -50,7 +50,7 @@ impl Owner {
     pub fn tag(&self, model_uuid: &str) -> String {
         match self {
             Owner::Application(app) => format!("application-{app}"),
-            Owner::Unit(unit) => format!("unit-{}", unit.replace('/', "-")),
+            Owner::Unit(unit) => crate::relation::unit_tag(unit),
             Owner::Model => format!("model-{model_uuid}"),
         }
     }
@@ -86,7 +86,7 @@ impl Target {
     pub fn tag(&self) -> String {
         match self {
             Target::Application(app) => format!("application-{app}"),
-            Target::Unit(unit) => format!("unit-{}", unit.replace('/', "-")),
+            Target::Unit(unit) => crate::relation::unit_tag(unit),
         }
     }
 
