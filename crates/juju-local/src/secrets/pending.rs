@@ -8,35 +8,6 @@ use super::{Data, Grant, Owner, Revision, Scope, Secret, Store, Target, clock, c
 use crate::error::Result;
 use crate::state::Model;
 
-impl Store {
-    /// A new revision of `id` with `content` (a user secret's unused revisions go when it
-    /// auto-prunes).
-    pub(super) fn add_revision(&mut self, id: &str, content: Data, expire: Option<i64>, now: i64) {
-        let Some(secret) = self.secrets.get_mut(id) else {
-            return;
-        };
-        let revision = secret.latest + 1;
-        secret.revisions.insert(
-            revision,
-            Revision {
-                checksum: content::checksum(&content),
-                content,
-                created: now,
-                updated: now,
-                expire,
-                expired_notified: false,
-            },
-        );
-        secret.latest = revision;
-        secret.updated = now;
-        if secret.auto_prune {
-            for old in secret.obsolete_revisions() {
-                secret.revisions.remove(&old);
-            }
-        }
-    }
-}
-
 /// Metadata a create or update sets (`SecretUpsertArg`): each only when given.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Upsert {
@@ -302,6 +273,35 @@ pub fn delete(store: &mut Store, id: &str, revision: Option<u32>) -> bool {
                 secret.latest = secret.revisions.keys().copied().max().unwrap_or(0);
             }
             true
+        }
+    }
+}
+
+impl Store {
+    /// A new revision of `id` with `content` (a user secret's unused revisions go when it
+    /// auto-prunes).
+    pub(super) fn add_revision(&mut self, id: &str, content: Data, expire: Option<i64>, now: i64) {
+        let Some(secret) = self.secrets.get_mut(id) else {
+            return;
+        };
+        let revision = secret.latest + 1;
+        secret.revisions.insert(
+            revision,
+            Revision {
+                checksum: content::checksum(&content),
+                content,
+                created: now,
+                updated: now,
+                expire,
+                expired_notified: false,
+            },
+        );
+        secret.latest = revision;
+        secret.updated = now;
+        if secret.auto_prune {
+            for old in secret.obsolete_revisions() {
+                secret.revisions.remove(&old);
+            }
         }
     }
 }
