@@ -2,6 +2,7 @@
 //! `--flag=value`, short aliases, and `--` ending the flags.
 
 use crate::error::{Fail, usage};
+use crate::gofmt::go_quote;
 
 /// Parsed arguments: positionals in order, and flag values (a flag given several times keeps all).
 #[derive(Debug, Default, Clone)]
@@ -77,5 +78,18 @@ impl Args {
     pub fn has(&self, name: &str) -> bool {
         self.get(name)
             .is_some_and(|v| !matches!(v, "0" | "f" | "F" | "false" | "False" | "FALSE"))
+    }
+
+    /// An integer flag's value as gnuflag's `IntVar` reads it; `None` when it is not given.
+    pub fn int(&self, name: &str) -> Result<Option<i64>, Fail> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(text) => text.parse::<i64>().map(Some).map_err(|_| {
+                usage(format!(
+                    "invalid value {q} for flag --{name}: strconv.ParseInt: parsing {q}: invalid syntax",
+                    q = go_quote(text)
+                ))
+            }),
+        }
     }
 }

@@ -236,6 +236,11 @@ pub fn valid_unit_name(name: &str) -> bool {
         && (number == "0" || !number.starts_with('0'))
 }
 
+/// juju/names `NewUnitTag(name).String()`: `unit-app-0` for `app/0`.
+pub fn unit_tag(name: &str) -> String {
+    format!("unit-{}", name.replace('/', "-"))
+}
+
 /// The endpoints an `app[:endpoint]` argument may mean, with `keep` applied (Juju's
 /// `State.endpoints`); `lookup` gives an application's endpoints, or `None` when it does not
 /// exist.

@@ -4,51 +4,17 @@
 //! each config vector runs `juju config` (or `deploy --config`) and checks the outcome and the
 //! values `juju config APP KEY` prints.
 
-use std::fs;
-use std::io::Write;
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
+use support::{Juju, load};
 
-const BIN: &str = env!("CARGO_BIN_EXE_juju-local");
 const DEFAULT_MANIFEST: &str =
     "bases:\n  - name: ubuntu\n    channel: \"22.04\"\n    architectures: [amd64]\n";
 const DISPATCH: &[u8] = b"#!/bin/sh\nexit 0\n";
-
-struct Juju {
-    home: tempfile::TempDir,
-}
-
-impl Juju {
-    fn new() -> Juju {
-        let juju = Juju {
-            home: tempfile::tempdir().unwrap(),
-        };
-        let out = juju.cmd(&["add-model", "m"]);
-        assert!(out.status.success(), "{out:?}");
-        juju
-    }
-
-    fn cmd(&self, args: &[&str]) -> Output {
-        Command::new(BIN)
-            .args(args)
-            .env("JUJU_LOCAL_HOME", self.home.path())
-            .output()
-            .unwrap()
-    }
-}
-
-/// Writes a charm zip of `(name, contents, mode)` entries.
-fn zip_charm(path: &Path, entries: &[(&str, &[u8], u32)]) {
-    let mut zip = zip::ZipWriter::new(fs::File::create(path).unwrap());
-    for (name, bytes, mode) in entries {
-        let options = zip::write::SimpleFileOptions::DEFAULT.unix_permissions(*mode);
-        zip.start_file(*name, options).unwrap();
-        zip.write_all(bytes).unwrap();
-    }
-    zip.finish().unwrap();
-}
 
 /// Builds the charm a vector describes.
 fn build_charm(dir: &Path, file: &str, v: &Value) -> PathBuf {
@@ -72,15 +38,8 @@ fn build_charm(dir: &Path, file: &str, v: &Value) -> PathBuf {
         }
     }
     let path = dir.join(file);
-    zip_charm(&path, &entries);
+    support::zip(&path, &entries);
     path
-}
-
-fn load(name: &str) -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/vectors")
-        .join(name);
-    serde_saphyr::from_str(&fs::read_to_string(path).unwrap()).unwrap()
 }
 
 /// Checks an outcome against `expect`: `ok`, or `{error, code?}` with `CHARM` standing for the

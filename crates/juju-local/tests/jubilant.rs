@@ -6,8 +6,6 @@
 
 mod support;
 
-use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 const METADATA: &[u8] =
@@ -32,24 +30,19 @@ actions/fail) action-fail "it broke" ;;
 esac
 "#;
 
-/// Writes the test charm, a zip of `metadata.yaml`, `manifest.yaml`, `actions.yaml`, `config.yaml` and an
-/// executable `dispatch` (as `tests/local_juju.rs` builds its charms).
+/// Writes the test charm: `metadata.yaml`, `manifest.yaml`, `actions.yaml`, `config.yaml` and
+/// an executable `dispatch`.
 fn charm(dir: &Path) -> PathBuf {
-    let path = dir.join("jubilant-check.charm");
-    let mut zip = zip::ZipWriter::new(fs::File::create(&path).unwrap());
-    for (name, bytes, mode) in [
-        ("metadata.yaml", METADATA, 0o644),
-        ("manifest.yaml", MANIFEST, 0o644),
-        ("actions.yaml", ACTIONS, 0o644),
-        ("config.yaml", CONFIG, 0o644),
-        ("dispatch", DISPATCH, 0o755),
-    ] {
-        let options = zip::write::SimpleFileOptions::DEFAULT.unix_permissions(mode);
-        zip.start_file(name, options).unwrap();
-        zip.write_all(bytes).unwrap();
-    }
-    zip.finish().unwrap();
-    path
+    support::charm(
+        &dir.join("jubilant-check.charm"),
+        &[
+            ("metadata.yaml", METADATA),
+            ("manifest.yaml", MANIFEST),
+            ("actions.yaml", ACTIONS),
+            ("config.yaml", CONFIG),
+        ],
+        DISPATCH,
+    )
 }
 
 #[test]

@@ -3,100 +3,33 @@
 //! table, archive rejections, concurrency, a killed command, `refresh` to a new charm, a
 //! Python `ops` charm, and the benchmark records read through the `records` API.
 
+mod support;
+
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::{Value, json};
-
-const BIN: &str = env!("CARGO_BIN_EXE_juju-local");
-
-/// A local Juju home with one model, `m`.
-struct Juju {
-    home: tempfile::TempDir,
-}
+use support::{BIN, Entry, Juju, MANIFEST};
 
 impl Juju {
-    fn new() -> Juju {
-        let juju = Juju {
-            home: tempfile::tempdir().unwrap(),
-        };
-        let out = juju.cmd(&["add-model", "m"]);
-        assert!(out.status.success(), "{out:?}");
-        juju
-    }
-
-    fn cmd(&self, args: &[&str]) -> Output {
-        Command::new(BIN)
-            .args(args)
-            .env("JUJU_LOCAL_HOME", self.home.path())
-            .output()
-            .unwrap()
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.home.path().join(name)
-    }
-
     fn deploy(&self, charm: &Path) -> Output {
         self.cmd(&["deploy", charm.to_str().unwrap(), "app", "-m", "m"])
     }
-
-    /// `juju run --format json`: (the unit's task JSON or Null, stderr, exit code).
-    fn run(&self, args: &[&str]) -> (Value, String, i32) {
-        let mut all = vec!["run", "-m", "m", "--format", "json", "app/0"];
-        all.extend(args);
-        let out = self.cmd(&all);
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let json = if stdout.trim().is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str::<Value>(&stdout).unwrap()["app/0"].clone()
-        };
-        (
-            json,
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-            out.status.code().unwrap_or(-1),
-        )
-    }
-
-    fn status(&self) -> Value {
-        let out = self.cmd(&["status", "-m", "m", "--format", "json"]);
-        assert!(out.status.success(), "{out:?}");
-        serde_json::from_slice(&out.stdout).unwrap()
-    }
 }
 
-/// A zip entry: (name, contents, unix mode); a mode of 0o120777 makes a symlink.
-type Entry<'a> = (&'a str, &'a [u8], u32);
-
-/// Writes a zip of `entries`.
 /// Zips `entries` into a charm at `path`; one with a `metadata.yaml` and no `manifest.yaml` gets
 /// [`MANIFEST`], as every charm charmcraft packs has one (Juju refuses a charm without bases).
 fn zip_charm(path: &Path, entries: &[Entry<'_>]) {
-    let mut zip = zip::ZipWriter::new(fs::File::create(path).unwrap());
     let names: Vec<&str> = entries.iter().map(|(name, _, _)| *name).collect();
     let mut entries = entries.to_vec();
     if names.contains(&"metadata.yaml") && !names.contains(&"manifest.yaml") {
-        entries.push(("manifest.yaml", MANIFEST, 0o644));
+        entries.push(("manifest.yaml", MANIFEST.as_bytes(), 0o644));
     }
-    for (name, bytes, mode) in &entries {
-        let options = zip::write::SimpleFileOptions::DEFAULT.unix_permissions(*mode & 0o777);
-        if *mode & 0o170000 == 0o120000 {
-            zip.add_symlink(*name, String::from_utf8_lossy(bytes), options)
-                .unwrap();
-        } else {
-            zip.start_file(*name, options).unwrap();
-            zip.write_all(bytes).unwrap();
-        }
-    }
-    zip.finish().unwrap();
+    support::zip(path, &entries);
 }
 
 const METADATA: &[u8] = b"name: test-charm\nsummary: s\ndescription: d\n";
-const MANIFEST: &[u8] =
-    b"bases:\n- name: ubuntu\n  channel: \"24.04\"\n  architectures: [amd64, arm64]\n";
 const ACTIONS: &[u8] = b"
 ok: {params: {n: {type: integer, default: 7}, nested: {type: object, properties: {k: {type: string, default: dk}}}}}
 fail: {}
@@ -989,7 +922,7 @@ fn hook_tools_outside_a_context_say_why() {
 #[test]
 fn a_python_ops_charm_runs_its_action() {
     let juju = Juju::new();
-    let charm = python_charm();
+    let charm = python_charm(juju.home.path());
     let out = juju.cmd(&["deploy", charm.to_str().unwrap(), "app", "-m", "m"]);
     assert!(out.status.success(), "{out:?}");
     let unit = &juju.status()["applications"]["app"]["units"]["app/0"];
@@ -1019,61 +952,17 @@ fn a_python_ops_charm_runs_its_action() {
     );
 }
 
-/// Packs `bench/snapshot-py` with a venv of `ops` and `pydantic` (installed once, cached
-/// under the target dir).
-fn python_charm() -> PathBuf {
+/// Packs `bench/snapshot-py` into `dir` with a venv of `ops` and `pydantic` (installed once,
+/// cached under the target dir).
+fn python_charm(dir: &Path) -> PathBuf {
     let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bench/snapshot-py");
-    let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("snapshot-py");
-    let venv = cache.join("venv");
     // The versions `cargo xtask bench` ships too (juju_xtask::oracle): pinned, so a release
     // cannot change this test's verdict overnight.
     const PACKAGES: [&str; 2] = ["ops==3.9.0", "pydantic==2.14.4"];
-    let wanted = PACKAGES.join(" ");
-    if fs::read_to_string(cache.join(".installed")).ok().as_deref() != Some(wanted.as_str()) {
-        eprintln!(
-            "installing ops and pydantic from PyPI into {} (once)",
-            venv.display()
-        );
-        let _ = fs::remove_dir_all(&venv);
-        let out = Command::new("python3")
-            .args(["-m", "pip", "install", "--quiet", "--target"])
-            .arg(&venv)
-            .args(PACKAGES)
-            .output()
-            .unwrap_or_else(|e| panic!("python3 is needed to build the Python test charm: {e}"));
-        assert!(
-            out.status.success(),
-            "pip install {wanted} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        fs::write(cache.join(".installed"), &wanted).unwrap();
-    }
-    let mut entries: Vec<(String, Vec<u8>, u32)> = Vec::new();
-    collect(&source, &source, "", &mut entries);
-    collect(&venv, &venv, "venv/", &mut entries);
-    let path = cache.join("snapshot-py.charm");
-    let refs: Vec<(&str, &[u8], u32)> = entries
-        .iter()
-        .map(|(n, b, m)| (n.as_str(), b.as_slice(), *m))
-        .collect();
-    zip_charm(&path, &refs);
+    let venv = support::pip_target("ops-pydantic", &PACKAGES);
+    let path = dir.join("snapshot-py.charm");
+    support::zip_trees(&path, &[(&source, ""), (&venv, "venv/")], &[]);
     path
-}
-
-fn collect(root: &Path, dir: &Path, prefix: &str, out: &mut Vec<(String, Vec<u8>, u32)>) {
-    use std::os::unix::fs::PermissionsExt;
-    for entry in fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            if !path.ends_with("__pycache__") {
-                collect(root, &path, prefix, out);
-            }
-            continue;
-        }
-        let name = format!("{prefix}{}", path.strip_prefix(root).unwrap().display());
-        let mode = fs::metadata(&path).unwrap().permissions().mode();
-        out.push((name, fs::read(&path).unwrap(), mode));
-    }
 }
 
 /// `status-set --application` (the leader only) sets the application's status, which `juju

@@ -4,46 +4,24 @@
 //! model the file describes (its relation ids are Juju's, from the order of deploys and
 //! integrations), writes the remote units' data, and runs each vector through `juju exec`.
 
+mod support;
+
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-
-const BIN: &str = env!("CARGO_BIN_EXE_juju-local");
+use support::{Juju, load, sh_quote, text};
 
 /// The charm of `u`: a peer relation and two to require.
 const U_METADATA: &str = "name: vec-u\nsummary: s\ndescription: d\npeers:\n  p: {interface: vp}\nrequires:\n  x: {interface: t}\n  y: {interface: t2}\n";
 /// The charm of `m`, `m2` and `m3`: what `u` requires.
 const M_METADATA: &str = "name: vec-m\nsummary: s\ndescription: d\nprovides:\n  x: {interface: t}\n  y: {interface: t2}\n";
 
-struct Juju {
-    home: tempfile::TempDir,
-    out: PathBuf,
-}
-
 impl Juju {
-    fn cmd(&self, args: &[&str]) -> Output {
-        Command::new(BIN)
-            .args(args)
-            .env("JUJU_LOCAL_HOME", self.home.path())
-            .output()
-            .unwrap()
-    }
-
-    /// `juju CMD -m m ARGS…`, which must succeed.
-    fn ok(&self, command: &str, args: &[&str]) {
-        let mut all = vec![command, "-m", "m"];
-        all.extend(args);
-        let out = self.cmd(&all);
-        assert!(out.status.success(), "juju {all:?}: {out:?}");
-    }
-
     /// Runs `script` in `unit`'s hook context; its stdout and stderr, together.
     fn sh(&self, unit: &str, script: &str) -> String {
-        let file = self.out.join("sh");
+        let file = self.out().join("sh");
         let script = format!("{{ {script}\n}} >{} 2>&1", file.display());
         let out = self.cmd(&["exec", "-m", "m", "--unit", unit, "--", &script]);
         assert!(out.status.success(), "exec on {unit}: {out:?}");
@@ -67,55 +45,35 @@ impl Juju {
     }
 
     fn read(&self, name: &str) -> String {
-        fs::read_to_string(self.out.join(name)).unwrap_or_default()
+        self.out().read(name)
     }
 }
 
 fn charm(dir: &Path, name: &str, metadata: &str) -> PathBuf {
-    let path = dir.join(format!("{name}.charm"));
-    let mut zip = zip::ZipWriter::new(fs::File::create(&path).unwrap());
-    for (file, text, mode) in [
-        ("metadata.yaml", metadata, 0o644),
-        (
-            "manifest.yaml",
-            "bases: [{name: ubuntu, channel: '24.04', architectures: [amd64, arm64]}]\n",
-            0o644,
-        ),
-        (
-            "dispatch",
-            "#!/bin/sh\ncase \"$JUJU_DISPATCH_PATH\" in hooks/start) status-set active ;; esac\n",
-            0o755,
-        ),
-    ] {
-        let options = zip::write::SimpleFileOptions::DEFAULT.unix_permissions(mode);
-        zip.start_file(file, options).unwrap();
-        zip.write_all(text.as_bytes()).unwrap();
-    }
-    zip.finish().unwrap();
-    path
+    support::charm(
+        &dir.join(format!("{name}.charm")),
+        &[("metadata.yaml", metadata.as_bytes())],
+        b"#!/bin/sh\ncase \"$JUJU_DISPATCH_PATH\" in hooks/start) status-set active ;; esac\n",
+    )
 }
 
 /// The model of `relation-tools-apps.yaml`'s header, its relation ids checked before any vector.
 fn model() -> Juju {
-    let home = tempfile::tempdir().unwrap();
-    let out = home.path().join("out");
-    fs::create_dir_all(&out).unwrap();
-    let juju = Juju { home, out };
-    assert!(juju.cmd(&["add-model", "m"]).status.success());
+    let juju = Juju::new();
     let u = charm(juju.home.path(), "u", U_METADATA);
     let m = charm(juju.home.path(), "m", M_METADATA);
     let (u, m) = (u.to_str().unwrap(), m.to_str().unwrap());
-    juju.ok("deploy", &[u, "u", "-n", "2"]);
-    juju.ok("deploy", &[m, "m", "-n", "2"]);
-    juju.ok("deploy", &[m, "m2"]);
-    juju.ok("deploy", &[m, "m3"]);
+    juju.ok(&["deploy", "-m", "m", u, "u", "-n", "2"]);
+    juju.ok(&["deploy", "-m", "m", m, "m", "-n", "2"]);
+    juju.ok(&["deploy", "-m", "m", m, "m2"]);
+    juju.ok(&["deploy", "-m", "m", m, "m3"]);
     for (a, b) in [
         ("u:x", "m:x"),
         ("u:x", "m2:x"),
         ("u:x", "m3:x"),
         ("u:y", "m:y"),
     ] {
-        juju.ok("integrate", &[a, b]);
+        juju.ok(&["integrate", "-m", "m", a, b]);
     }
     // Juju numbers relations model-wide from 0, a peer relation at its application's deploy.
     let ids = "relation-ids p; relation-ids x; relation-ids y";
@@ -126,7 +84,7 @@ fn model() -> Juju {
         "u/1\nm/0\nm/1\n",
     );
     juju.wait_for("u/1", "relation-list -r 2", "m2/0\n");
-    juju.ok("remove-unit", &["m3/0"]);
+    juju.ok(&["remove-unit", "-m", "m", "m3/0"]);
     juju.wait_for("u/0", "relation-list -r 3", "");
     // The remote data of the header (seeded addresses deleted: the fake context has none).
     let seeded = "private-address= ingress-address= egress-subnets=";
@@ -140,14 +98,6 @@ fn model() -> Juju {
     juju
 }
 
-fn text(v: &Value, key: &str) -> Option<String> {
-    v.get(key).and_then(Value::as_str).map(str::to_owned)
-}
-
-fn sh_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "'\\''"))
-}
-
 /// The shell lines deleting every key of u/0's bag in relation `id`.
 fn reset(id: i64) -> String {
     format!(
@@ -158,13 +108,12 @@ fn reset(id: i64) -> String {
 #[test]
 fn relation_tools_match_juju_tests() {
     let juju = model();
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/relation-tools-apps.yaml");
-    let file: Value = serde_saphyr::from_str(&fs::read_to_string(path).unwrap()).unwrap();
-    let o = juju.out.display().to_string();
+    let file = load("relation-tools-apps.yaml");
+    let o = juju.out().display().to_string();
     let mut failures = Vec::new();
     for v in file["vectors"].as_array().unwrap() {
         for name in ["stdout", "stderr", "rc", "then"] {
-            let _ = fs::remove_file(juju.out.join(name));
+            let _ = fs::remove_file(juju.out().join(name));
         }
         let mut setup: Vec<String> = match v.get("reset") {
             Some(Value::Array(ids)) => ids.iter().filter_map(Value::as_i64).map(reset).collect(),
@@ -179,7 +128,7 @@ fn relation_tools_match_juju_tests() {
                 .filter_map(|s| s.as_str().map(str::to_owned)),
         );
         if let Some(content) = text(v, "file") {
-            fs::write(juju.out.join("spam"), content).unwrap();
+            fs::write(juju.out().join("spam"), content).unwrap();
         }
         let mut line = vec![text(v, "tool").unwrap()];
         for arg in v["args"].as_array().unwrap_or_else(|| panic!("{v}")) {
@@ -191,7 +140,7 @@ fn relation_tools_match_juju_tests() {
             });
         }
         if let Some(content) = text(v, "stdin") {
-            fs::write(juju.out.join("stdin"), content).unwrap();
+            fs::write(juju.out().join("stdin"), content).unwrap();
             line.push(format!("<{o}/stdin"));
         }
         let script = format!(

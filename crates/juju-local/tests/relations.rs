@@ -5,14 +5,13 @@
 //! §1.1 table), with the relation tools, the commit-on-success rule, `integrate`'s validation
 //! and messages, and `status` and `show-unit` as jubilant parses them.
 
+mod support;
+
 use std::fs;
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
 
 use serde_json::{Value, json};
-
-const BIN: &str = env!("CARGO_BIN_EXE_juju-local");
+use support::{Juju, of, sh_quote};
 
 const SERVER: &str = "name: server
 summary: s
@@ -33,101 +32,20 @@ requires:
   lim: lim
 ";
 
-/// A local Juju home with model `m`, a directory the charms log to, and the two charms.
-struct Juju {
-    home: tempfile::TempDir,
-    out: PathBuf,
-    server: PathBuf,
-    client: PathBuf,
-}
-
 impl Juju {
-    fn new() -> Juju {
-        let home = tempfile::tempdir().unwrap();
-        let out = home.path().join("out");
-        fs::create_dir_all(&out).unwrap();
-        let server = home.path().join("server.charm");
-        let client = home.path().join("client.charm");
-        charm(&server, SERVER, &out);
-        charm(&client, CLIENT, &out);
-        let juju = Juju {
-            home,
-            out,
-            server,
-            client,
-        };
-        juju.ok(&["add-model", "m"]);
+    /// A local Juju home with model `m`, the directory the charms log to, and the two charms.
+    fn with_charms() -> Juju {
+        let juju = Juju::new();
+        charm(&juju.path("server.charm"), SERVER, &juju.out());
+        charm(&juju.path("client.charm"), CLIENT, &juju.out());
         juju
     }
 
-    fn cmd_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
-        Command::new(BIN)
-            .args(args)
-            .env("JUJU_LOCAL_HOME", self.home.path())
-            .envs(env.iter().copied())
-            .output()
-            .unwrap()
-    }
-
-    fn cmd(&self, args: &[&str]) -> Output {
-        self.cmd_env(args, &[])
-    }
-
-    /// Runs a command that must succeed; its stdout.
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.cmd(args);
-        assert!(out.status.success(), "{args:?}: {out:?}");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// Runs a command that must fail; (exit code, stderr).
-    fn fails(&self, args: &[&str]) -> (i32, String) {
-        let out = self.cmd(args);
-        assert!(!out.status.success(), "{args:?} succeeded: {out:?}");
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    }
-
+    /// Deploys `which` charm (`server` or `client`) as `app` with `units` units.
     fn deploy(&self, which: &str, app: &str, units: u32) {
-        let charm = if which == "server" {
-            &self.server
-        } else {
-            &self.client
-        };
+        let charm = self.path(&format!("{which}.charm"));
         let n = units.to_string();
         self.ok(&["deploy", charm.to_str().unwrap(), app, "-n", &n]);
-    }
-
-    /// The hooks logged since the last call, one line each.
-    fn take_log(&self) -> Vec<String> {
-        let path = self.out.join("log");
-        let text = fs::read_to_string(&path).unwrap_or_default();
-        let _ = fs::remove_file(&path);
-        text.lines().map(str::to_owned).collect()
-    }
-
-    /// What every hook runs after logging itself (shell, sourced; `$H` is the hook's name).
-    fn hook_script(&self, script: &str) {
-        fs::write(self.out.join("hook.sh"), script).unwrap();
-    }
-
-    /// `juju exec` on one unit: (stdout, stderr, return code).
-    fn exec(&self, unit: &str, command: &str) -> (String, String, i64) {
-        let out = self.cmd(&["exec", "--unit", unit, "--format", "json", "--", command]);
-        let json: Value =
-            serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{command}: {out:?}"));
-        let results = &json[unit]["results"];
-        (
-            results["stdout"].as_str().unwrap_or_default().to_owned(),
-            results["stderr"].as_str().unwrap_or_default().to_owned(),
-            results["return-code"].as_i64().unwrap_or(-1),
-        )
-    }
-
-    fn status(&self) -> Value {
-        serde_json::from_str(&self.ok(&["status", "--format", "json"])).unwrap()
     }
 
     fn show_unit(&self, unit: &str) -> Value {
@@ -140,40 +58,19 @@ impl Juju {
 /// remote application, departing unit — `?` when unset — and relation id) to `out/log`, then
 /// sources `out/hook.sh` if there is one.
 fn charm(path: &Path, metadata: &str, out: &Path) {
-    let o = out.display();
-    let dispatch = format!(
-        r#"#!/bin/sh
-OUT={o}
-H=$(basename "$JUJU_DISPATCH_PATH")
-case "$H" in
-*-relation-*) echo "$JUJU_UNIT_NAME $H remote=${{JUJU_REMOTE_UNIT-?}} app=$JUJU_REMOTE_APP departing=${{JUJU_DEPARTING_UNIT-?}} id=$JUJU_RELATION_ID" ;;
-*) echo "$JUJU_UNIT_NAME $H" ;;
-esac >> "$OUT/log"
-[ -f "$OUT/hook.sh" ] && . "$OUT/hook.sh"
-exit 0
-"#
+    support::logging_charm(
+        path,
+        out,
+        &[
+            ("metadata.yaml", metadata.as_bytes()),
+            (
+                "config.yaml",
+                b"options: {x: {type: string, default: ''}}\n",
+            ),
+        ],
+        "*-relation-*",
+        "remote=${JUJU_REMOTE_UNIT-?} app=$JUJU_REMOTE_APP departing=${JUJU_DEPARTING_UNIT-?} id=$JUJU_RELATION_ID",
     );
-    let mut zip = zip::ZipWriter::new(fs::File::create(path).unwrap());
-    let entries: [(&str, &str, u32); 4] = [
-        (
-            "manifest.yaml",
-            "bases: [{name: ubuntu, channel: '24.04', architectures: [amd64, arm64]}]\n",
-            0o644,
-        ),
-        ("metadata.yaml", metadata, 0o644),
-        (
-            "config.yaml",
-            "options: {x: {type: string, default: ''}}\n",
-            0o644,
-        ),
-        ("dispatch", &dispatch, 0o755),
-    ];
-    for (name, text, mode) in entries {
-        let options = zip::write::SimpleFileOptions::DEFAULT.unix_permissions(mode);
-        zip.start_file(name, options).unwrap();
-        zip.write_all(text.as_bytes()).unwrap();
-    }
-    zip.finish().unwrap();
 }
 
 /// A relation hook line as the charm logs it.
@@ -181,17 +78,9 @@ fn rel(unit: &str, hook: &str, remote: &str, app: &str, departing: &str, id: &st
     format!("{unit} {hook} remote={remote} app={app} departing={departing} id={id}")
 }
 
-/// The lines of one unit, in order.
-fn of(log: &[String], unit: &str) -> Vec<String> {
-    log.iter()
-        .filter(|l| l.starts_with(&format!("{unit} ")))
-        .cloned()
-        .collect()
-}
-
 #[test]
 fn deploy_with_peers_runs_each_units_sequence_then_joins_the_peers() {
-    let juju = Juju::new();
+    let juju = Juju::with_charms();
     juju.deploy("server", "server", 3);
     let log = juju.take_log();
     let created = |u: &str| {
@@ -244,7 +133,7 @@ fn deploy_with_peers_runs_each_units_sequence_then_joins_the_peers() {
 
 #[test]
 fn integrate_runs_created_then_joined_and_changed_on_both_sides() {
-    let juju = Juju::new();
+    let juju = Juju::with_charms();
     juju.deploy("server", "server", 2);
     juju.deploy("client", "client", 1);
     juju.take_log();
@@ -365,7 +254,7 @@ fn integrate_runs_created_then_joined_and_changed_on_both_sides() {
 
 #[test]
 fn relation_data_is_committed_only_when_the_hook_succeeds_and_changes_reach_the_other_side() {
-    let juju = Juju::new();
+    let juju = Juju::with_charms();
     juju.deploy("server", "server", 1);
     juju.deploy("client", "client", 1);
     juju.take_log();
@@ -443,7 +332,7 @@ esac
 
 #[test]
 fn tools_in_exec_write_through_and_the_other_side_runs_changed() {
-    let juju = Juju::new();
+    let juju = Juju::with_charms();
     juju.deploy("server", "server", 2);
     juju.deploy("client", "client", 1);
     juju.ok(&["integrate", "server:db", "client:database"]);
@@ -554,7 +443,7 @@ fn tools_in_exec_write_through_and_the_other_side_runs_changed() {
 
 #[test]
 fn add_unit_joins_every_relation_and_remove_unit_departs_them() {
-    let juju = Juju::new();
+    let juju = Juju::with_charms();
     juju.deploy("server", "server", 2);
     juju.deploy("client", "client", 1);
     juju.ok(&["integrate", "server:db", "client:database"]);
@@ -770,7 +659,7 @@ fn add_unit_joins_every_relation_and_remove_unit_departs_them() {
 
 #[test]
 fn removing_the_leader_elects_the_lowest_remaining_unit() {
-    let juju = Juju::new();
+    let juju = Juju::with_charms();
     juju.deploy("server", "server", 3);
     juju.take_log();
     juju.ok(&["remove-unit", "server/0"]);
@@ -794,7 +683,7 @@ fn removing_the_leader_elects_the_lowest_remaining_unit() {
 
 #[test]
 fn remove_relation_departs_and_breaks_both_sides_and_it_can_be_made_again() {
-    let juju = Juju::new();
+    let juju = Juju::with_charms();
     juju.deploy("server", "server", 1);
     juju.deploy("client", "client", 2);
     juju.ok(&["integrate", "server:db", "client"]);
@@ -883,7 +772,7 @@ fn remove_relation_departs_and_breaks_both_sides_and_it_can_be_made_again() {
 
 #[test]
 fn remove_application_departs_every_unit_and_breaks_the_other_side() {
-    let juju = Juju::new();
+    let juju = Juju::with_charms();
     juju.deploy("server", "server", 1);
     juju.deploy("client", "client", 2);
     juju.ok(&["integrate", "server:db", "client"]);
@@ -948,7 +837,7 @@ fn remove_application_departs_every_unit_and_breaks_the_other_side() {
 
 #[test]
 fn integrate_validates_as_juju_does() {
-    let juju = Juju::new();
+    let juju = Juju::with_charms();
     juju.deploy("server", "server", 1);
     juju.deploy("client", "client", 1);
     juju.deploy("client", "client2", 1);
@@ -1009,7 +898,7 @@ fn integrate_validates_as_juju_does() {
 
 #[test]
 fn charms_that_never_stop_changing_data_are_stopped_with_an_error() {
-    let juju = Juju::new();
+    let juju = Juju::with_charms();
     juju.deploy("server", "server", 2);
     juju.take_log();
     juju.hook_script(
@@ -1030,7 +919,7 @@ fn charms_that_never_stop_changing_data_are_stopped_with_an_error() {
 
 #[test]
 fn show_unit_has_the_relation_data_as_jubilant_reads_it() {
-    let juju = Juju::new();
+    let juju = Juju::with_charms();
     juju.deploy("server", "server", 2);
     juju.deploy("client", "client", 1);
     juju.ok(&["integrate", "server:db", "client"]);
@@ -1066,7 +955,7 @@ fn show_unit_has_the_relation_data_as_jubilant_reads_it() {
 
 #[test]
 fn hooks_get_the_relation_environment_and_relation_get_defaults_to_the_remote_unit() {
-    let juju = Juju::new();
+    let juju = Juju::with_charms();
     juju.deploy("server", "server", 1);
     juju.deploy("client", "client", 1);
     juju.hook_script(
@@ -1077,7 +966,7 @@ esac
 ",
     );
     juju.ok(&["integrate", "server:db", "client"]);
-    let seen = fs::read_to_string(juju.out.join("seen")).unwrap();
+    let seen = fs::read_to_string(juju.out().join("seen")).unwrap();
     assert_eq!(seen, "client/0 got created ids=database:1 list=server/0\n");
 }
 
@@ -1085,7 +974,7 @@ esac
 /// process's working directory.
 #[test]
 fn file_arguments_are_read_by_the_tool() {
-    let juju = Juju::new();
+    let juju = Juju::with_charms();
     juju.deploy("server", "server", 1);
     let (_, err, rc) = juju.exec(
         "server/0",
@@ -1120,7 +1009,7 @@ fn file_arguments_are_read_by_the_tool() {
 /// refused.
 #[test]
 fn refresh_keeps_the_relations_and_adds_new_peer_relations() {
-    let juju = Juju::new();
+    let juju = Juju::with_charms();
     juju.deploy("server", "server", 2);
     juju.deploy("client", "client", 1);
     juju.ok(&["integrate", "server:db", "client"]);
@@ -1129,7 +1018,7 @@ fn refresh_keeps_the_relations_and_adds_new_peer_relations() {
     charm(
         &upgraded,
         &format!("{SERVER}  extra: {{interface: extra}}\n"),
-        &juju.out,
+        &juju.out(),
     );
     juju.ok(&["refresh", "server", "--path", upgraded.to_str().unwrap()]);
     let log = juju.take_log();
@@ -1154,7 +1043,7 @@ fn refresh_keeps_the_relations_and_adds_new_peer_relations() {
     charm(
         &dropped,
         &SERVER.replace("  db: {interface: mysql}\n", ""),
-        &juju.out,
+        &juju.out(),
     );
     assert_eq!(
         juju.fails(&["refresh", "server", "--path", dropped.to_str().unwrap()]),
@@ -1165,21 +1054,17 @@ fn refresh_keeps_the_relations_and_adds_new_peer_relations() {
     );
 }
 
-fn sh_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "'\\''"))
-}
-
 /// The relation tools against the cases of Juju's `jujuc` tests (`vectors/relation-tools.yaml`,
 /// which describes the model they run in): the hook vectors run, in order, in u/0's
 /// `peer1-relation-changed` for u/2; the exec vectors in one `juju exec` on u/0.
 #[test]
 fn relation_tools_match_juju_tests() {
-    let juju = Juju::new();
+    let juju = Juju::with_charms();
     let charm_path = juju.home.path().join("u.charm");
     charm(
         &charm_path,
         "name: u\nsummary: s\ndescription: d\npeers:\n  peer0: {interface: p0}\n  peer1: {interface: p1}\n",
-        &juju.out,
+        &juju.out(),
     );
     juju.ok(&["deploy", charm_path.to_str().unwrap(), "u", "-n", "3"]);
     let text = fs::read_to_string(
@@ -1188,7 +1073,7 @@ fn relation_tools_match_juju_tests() {
     .unwrap();
     let file: Value = serde_saphyr::from_str(&text).unwrap();
     let vectors = file["vectors"].as_array().unwrap().clone();
-    let o = juju.out.display().to_string();
+    let o = juju.out().display().to_string();
     let field = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
     let mut scripts = (String::new(), String::new());
     for (i, v) in vectors.iter().enumerate() {
@@ -1234,7 +1119,7 @@ fn relation_tools_match_juju_tests() {
         let (_, err, rc) = juju.exec(unit, command);
         assert_eq!(rc, 0, "{err}");
     }
-    fs::write(juju.out.join("vectors.sh"), &scripts.0).unwrap();
+    fs::write(juju.out().join("vectors.sh"), &scripts.0).unwrap();
     juju.hook_script(
         "case $H in peer1-relation-changed)
 if [ \"$JUJU_UNIT_NAME\" = u/0 ] && [ \"$JUJU_REMOTE_UNIT\" = u/2 ] && [ -f \"$OUT/vectors.sh\" ]; then
@@ -1250,14 +1135,14 @@ esac
     );
     assert_eq!(rc, 0, "{err}");
     assert!(
-        !juju.out.join("vectors.sh").exists(),
+        !juju.out().join("vectors.sh").exists(),
         "the hook vectors did not run"
     );
-    fs::write(juju.out.join("exec.sh"), &scripts.1).unwrap();
+    fs::write(juju.out().join("exec.sh"), &scripts.1).unwrap();
     let (_, err, rc) = juju.exec("u/0", &format!(". {o}/exec.sh"));
     assert_eq!(rc, 0, "{err}");
 
-    let read = |name: String| fs::read_to_string(juju.out.join(name)).unwrap_or_default();
+    let read = |name: String| fs::read_to_string(juju.out().join(name)).unwrap_or_default();
     let mut failures = Vec::new();
     for (i, v) in vectors.iter().enumerate() {
         let got = (

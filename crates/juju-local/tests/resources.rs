@@ -3,42 +3,16 @@
 //! the refusals (undeclared name, missing file, wrong extension, never-supplied and undeclared
 //! `resource-get`, an `oci-image`, bad declarations).
 
+mod support;
+
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
-
-const BIN: &str = env!("CARGO_BIN_EXE_juju-local");
-
-/// A local Juju home with one model, `m`.
-struct Juju {
-    home: tempfile::TempDir,
-}
+use support::Juju;
 
 impl Juju {
-    fn new() -> Juju {
-        let juju = Juju {
-            home: tempfile::tempdir().unwrap(),
-        };
-        let out = juju.cmd(&["add-model", "m"]);
-        assert!(out.status.success(), "{out:?}");
-        juju
-    }
-
-    fn cmd(&self, args: &[&str]) -> Output {
-        Command::new(BIN)
-            .args(args)
-            .env("JUJU_LOCAL_HOME", self.home.path())
-            .output()
-            .unwrap()
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.home.path().join(name)
-    }
-
     /// Writes a file under the home and returns its path as a string.
     fn file(&self, name: &str, content: &str) -> String {
         let path = self.path(name);
@@ -49,20 +23,11 @@ impl Juju {
     fn trace(&self) -> String {
         fs::read_to_string(self.path("models/m/apps/app/0/trace")).unwrap_or_default()
     }
-
-    fn status(&self) -> Value {
-        let out = self.cmd(&["status", "-m", "m", "--format", "json"]);
-        assert!(out.status.success(), "{out:?}");
-        serde_json::from_slice(&out.stdout).unwrap()
-    }
 }
 
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
-
-const MANIFEST: &[u8] =
-    b"bases:\n- name: ubuntu\n  channel: \"24.04\"\n  architectures: [amd64, arm64]\n";
 
 const METADATA: &str = "name: res-charm\nsummary: s\ndescription: d\nresources:\n  data:\n    type: file\n    filename: data.txt\n    description: the data\n  other:\n    type: file\n    filename: other.bin\n";
 
@@ -86,20 +51,11 @@ esac
 
 /// Zips a charm with `metadata` and the recording dispatch.
 fn charm(dir: &Path, file: &str, metadata: &str) -> PathBuf {
-    let path = dir.join(file);
-    let mut zip = zip::ZipWriter::new(fs::File::create(&path).unwrap());
-    let entries: [(&str, &[u8], u32); 3] = [
-        ("metadata.yaml", metadata.as_bytes(), 0o644),
-        ("manifest.yaml", MANIFEST, 0o644),
-        ("dispatch", DISPATCH, 0o755),
-    ];
-    for (name, bytes, mode) in entries {
-        let options = zip::write::SimpleFileOptions::DEFAULT.unix_permissions(mode);
-        zip.start_file(name, options).unwrap();
-        zip.write_all(bytes).unwrap();
-    }
-    zip.finish().unwrap();
-    path
+    support::charm(
+        &dir.join(file),
+        &[("metadata.yaml", metadata.as_bytes())],
+        DISPATCH,
+    )
 }
 
 /// Deploys the charm as `app` with `data` supplied.

@@ -4,48 +4,33 @@
 //! Juju's "Scheduled operation" lines, and a dead worker fails its task with "action
 //! terminated". The actions block until the test releases them (a file the test creates).
 
+mod support;
+
 use std::fs;
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::PathBuf;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-
-const BIN: &str = env!("CARGO_BIN_EXE_juju-local");
-
-/// A local Juju home with one model, `m`, and the blocking charm deployed as `app`.
-struct Juju {
-    home: tempfile::TempDir,
-}
+use support::{BIN, Juju};
 
 impl Juju {
+    /// A local Juju home with one model, `m`, and the blocking charm deployed as `app`.
     fn deployed(units: &str) -> Juju {
-        let juju = Juju {
-            home: tempfile::tempdir().unwrap(),
-        };
-        let out = juju.cmd(&["add-model", "m"]);
-        assert!(out.status.success(), "{out:?}");
-        let charm = juju.home.path().join("block.charm");
-        zip_charm(&charm);
+        let juju = Juju::new();
+        let charm = support::charm(
+            &juju.path("block.charm"),
+            &[("metadata.yaml", METADATA), ("actions.yaml", ACTIONS)],
+            DISPATCH,
+        );
         let out = juju.cmd(&["deploy", charm.to_str().unwrap(), "app", "-n", units]);
         assert!(out.status.success(), "{out:?}");
         juju
     }
 
-    fn cmd(&self, args: &[&str]) -> Output {
-        Command::new(BIN)
-            .args(args)
-            .env("JUJU_LOCAL_HOME", self.home.path())
-            .output()
-            .unwrap()
-    }
-
     /// A file in unit `n`'s directory (the charm's `$CHARM_DIR/..`).
     fn unit_file(&self, n: u32, name: &str) -> PathBuf {
-        self.home
-            .path()
-            .join(format!("models/m/apps/app/{n}/{name}"))
+        self.path(&format!("models/m/apps/app/{n}/{name}"))
     }
 
     /// Lets unit `n`'s blocked action finish.
@@ -94,8 +79,6 @@ fn text(bytes: &[u8]) -> String {
 }
 
 const METADATA: &[u8] = b"name: block-charm\nsummary: s\ndescription: d\n";
-const MANIFEST: &[u8] =
-    b"bases:\n- name: ubuntu\n  channel: \"24.04\"\n  architectures: [amd64, arm64]\n";
 const ACTIONS: &[u8] = b"block: {}\nquick: {}\nexit2: {}\nbinary: {}\n";
 /// `block` records its worker's pid (the dispatch's parent) and waits for `release`.
 const DISPATCH: &[u8] = br#"#!/bin/sh
@@ -110,21 +93,6 @@ actions/exit2) echo out; exit 2 ;;
 actions/binary) printf '\377\376' ;;
 esac
 "#;
-
-fn zip_charm(path: &Path) {
-    let mut zip = zip::ZipWriter::new(fs::File::create(path).unwrap());
-    for (name, bytes, mode) in [
-        ("metadata.yaml", METADATA, 0o644),
-        ("manifest.yaml", MANIFEST, 0o644),
-        ("actions.yaml", ACTIONS, 0o644),
-        ("dispatch", DISPATCH, 0o755),
-    ] {
-        let options = zip::write::SimpleFileOptions::DEFAULT.unix_permissions(mode);
-        zip.start_file(name, options).unwrap();
-        zip.write_all(bytes).unwrap();
-    }
-    zip.finish().unwrap();
-}
 
 /// `--wait 1s` on a blocked action: Juju's timeout error (exit 1) after its progress lines; the
 /// task keeps running and, released, `show-task` reports it completed with its results.

@@ -8,16 +8,17 @@
 //! permissions, that no secret content leaks anywhere but `show-secret --reveal` and
 //! `secret-get`, and a Python `ops` charm using its secret API unmodified.
 
+mod support;
+
 use std::fs;
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use base64::Engine;
 use serde_json::{Value, json};
-
-const BIN: &str = env!("CARGO_BIN_EXE_juju-local");
+use support::{Juju, sh_quote};
 
 const OWNER: &str = "name: owner
 summary: s
@@ -33,87 +34,22 @@ requires:
   share: {interface: share}
 ";
 
-/// A local Juju home with model `m`, the directory the charms log to (outside the home, so the
-/// leak check can read the whole home) and the two charms.
-struct Juju {
-    home: tempfile::TempDir,
-    work: tempfile::TempDir,
-    /// Every command's stdout and stderr, for the leak check.
-    seen: std::cell::RefCell<Vec<(Vec<String>, String)>>,
-}
-
 impl Juju {
-    fn new() -> Juju {
-        let home = tempfile::tempdir().unwrap();
-        let work = tempfile::tempdir().unwrap();
-        let out = work.path().join("out");
-        fs::create_dir_all(&out).unwrap();
-        charm(&work.path().join("owner.charm"), OWNER, &out);
-        charm(&work.path().join("consumer.charm"), CONSUMER, &out);
-        let juju = Juju {
-            home,
-            work,
-            seen: Default::default(),
-        };
-        juju.ok(&["add-model", "m"]);
+    /// A local Juju home with model `m`; the commands run in a work directory outside the home,
+    /// where the charms log to `out` (so the leak check can read the whole home) and which holds
+    /// the two charms; every command's output is kept for the leak check.
+    fn with_charms() -> Juju {
+        let juju = Juju::empty().in_work_dir().recording().with_model();
+        charm(&juju.work().join("owner.charm"), OWNER, &juju.out());
+        charm(&juju.work().join("consumer.charm"), CONSUMER, &juju.out());
         juju
     }
 
-    fn out(&self) -> PathBuf {
-        self.work.path().join("out")
-    }
-
-    fn cmd(&self, args: &[&str]) -> Output {
-        let out = Command::new(BIN)
-            .args(args)
-            .env("JUJU_LOCAL_HOME", self.home.path())
-            .current_dir(self.work.path())
-            .output()
-            .unwrap();
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        self.seen
-            .borrow_mut()
-            .push((args.iter().map(|a| (*a).to_owned()).collect(), text));
-        out
-    }
-
-    /// Runs a command that must succeed; its stdout.
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.cmd(args);
-        assert!(out.status.success(), "{args:?}: {out:?}");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// Runs a command that must fail; (exit code, stderr).
-    fn fails(&self, args: &[&str]) -> (i32, String) {
-        let out = self.cmd(args);
-        assert!(!out.status.success(), "{args:?} succeeded: {out:?}");
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        serde_json::from_str(&self.ok(args)).unwrap()
-    }
-
+    /// Deploys `which` charm (`owner` or `consumer`) as `app` with `units` units.
     fn deploy(&self, which: &str, app: &str, units: u32) {
-        let charm = self.work.path().join(format!("{which}.charm"));
+        let charm = self.work().join(format!("{which}.charm"));
         let n = units.to_string();
         self.ok(&["deploy", charm.to_str().unwrap(), app, "-n", &n]);
-    }
-
-    /// The hooks logged since the last call, one line each.
-    fn take_log(&self) -> Vec<String> {
-        let path = self.out().join("log");
-        let text = fs::read_to_string(&path).unwrap_or_default();
-        let _ = fs::remove_file(&path);
-        text.lines().map(str::to_owned).collect()
     }
 
     /// The secret hooks logged since the last call.
@@ -122,24 +58,6 @@ impl Juju {
             .into_iter()
             .filter(|l| l.contains(" secret-"))
             .collect()
-    }
-
-    /// What every hook runs after logging itself (shell, sourced; `$H` is the hook's name).
-    fn hook_script(&self, script: &str) {
-        fs::write(self.out().join("hook.sh"), script).unwrap();
-    }
-
-    /// `juju exec` on one unit: (stdout, stderr, return code).
-    fn exec(&self, unit: &str, command: &str) -> (String, String, i64) {
-        let out = self.cmd(&["exec", "--unit", unit, "--format", "json", "--", command]);
-        let json: Value =
-            serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{command}: {out:?}"));
-        let results = &json[unit]["results"];
-        (
-            results["stdout"].as_str().unwrap_or_default().to_owned(),
-            results["stderr"].as_str().unwrap_or_default().to_owned(),
-            results["return-code"].as_i64().unwrap_or(-1),
-        )
     }
 
     /// `juju exec` that must succeed; its stdout.
@@ -155,7 +73,7 @@ impl Juju {
     }
 
     fn store_dir(&self) -> PathBuf {
-        self.home.path().join("models/m/secrets")
+        self.path("models/m/secrets")
     }
 }
 
@@ -163,40 +81,19 @@ impl Juju {
 /// `JUJU_SECRET_*` variables, `?` when unset, for a secret hook) to `out/log`, then sources
 /// `out/hook.sh` if there is one.
 fn charm(path: &Path, metadata: &str, out: &Path) {
-    let o = out.display();
-    let dispatch = format!(
-        r#"#!/bin/sh
-OUT={o}
-H=$(basename "$JUJU_DISPATCH_PATH")
-case "$H" in
-secret-*) echo "$JUJU_UNIT_NAME $H id=${{JUJU_SECRET_ID-?}} label=${{JUJU_SECRET_LABEL-?}} rev=${{JUJU_SECRET_REVISION-?}}" ;;
-*) echo "$JUJU_UNIT_NAME $H" ;;
-esac >> "$OUT/log"
-[ -f "$OUT/hook.sh" ] && . "$OUT/hook.sh"
-exit 0
-"#
+    support::logging_charm(
+        path,
+        out,
+        &[
+            ("metadata.yaml", metadata.as_bytes()),
+            (
+                "config.yaml",
+                b"options: {token: {type: secret, description: a user secret}}\n",
+            ),
+        ],
+        "secret-*",
+        "id=${JUJU_SECRET_ID-?} label=${JUJU_SECRET_LABEL-?} rev=${JUJU_SECRET_REVISION-?}",
     );
-    let mut zip = zip::ZipWriter::new(fs::File::create(path).unwrap());
-    let entries: [(&str, &str, u32); 4] = [
-        (
-            "manifest.yaml",
-            "bases: [{name: ubuntu, channel: '24.04', architectures: [amd64, arm64]}]\n",
-            0o644,
-        ),
-        ("metadata.yaml", metadata, 0o644),
-        (
-            "config.yaml",
-            "options: {token: {type: secret, description: a user secret}}\n",
-            0o644,
-        ),
-        ("dispatch", &dispatch, 0o755),
-    ];
-    for (name, text, mode) in entries {
-        let options = zip::write::SimpleFileOptions::DEFAULT.unix_permissions(mode);
-        zip.start_file(name, options).unwrap();
-        zip.write_all(text.as_bytes()).unwrap();
-    }
-    zip.finish().unwrap();
 }
 
 /// The xid of a URI as the tools print it (`secret://<uuid>/<xid>` or `secret:<xid>`).
@@ -204,16 +101,11 @@ fn xid(uri: &str) -> String {
     uri.trim().rsplit(['/', ':']).next().unwrap().to_owned()
 }
 
-/// A shell word.
-fn sh(word: &str) -> String {
-    format!("'{}'", word.replace('\'', "'\\''"))
-}
-
 /// Runs each tool call in one `juju exec` and returns `code|stderr` per call, in order.
 fn run_all(juju: &Juju, unit: &str, calls: &[Vec<&str>]) -> Vec<String> {
     let mut script = String::new();
     for call in calls {
-        let words: Vec<String> = call.iter().map(|w| sh(w)).collect();
+        let words: Vec<String> = call.iter().map(|w| sh_quote(w)).collect();
         script.push_str(&format!(
             "e=$({} 2>&1 >/dev/null); echo \"$?|$e\"\n",
             words.join(" ")
@@ -229,7 +121,7 @@ fn run_all(juju: &Juju, unit: &str, calls: &[Vec<&str>]) -> Vec<String> {
 
 #[test]
 fn the_tools_refuse_what_jujus_refuse_with_its_messages_and_exit_codes() {
-    let juju = Juju::new();
+    let juju = Juju::with_charms();
     juju.deploy("owner", "owner", 1);
     let uri = "secret:9m4e2mr0ui3e8a215n4g";
     let cases: Vec<(Vec<&str>, &str)> = vec![
@@ -404,7 +296,7 @@ fn the_tools_refuse_what_jujus_refuse_with_its_messages_and_exit_codes() {
 
 #[test]
 fn owners_add_read_update_and_describe_their_secrets() {
-    let juju = Juju::new();
+    let juju = Juju::with_charms();
     juju.deploy("owner", "owner", 2);
     let uuid = juju.model_uuid();
     // secret-add prints the URI with the model's UUID; the leader owns it for the application.
@@ -566,7 +458,7 @@ fn owners_add_read_update_and_describe_their_secrets() {
 
 #[test]
 fn changes_are_seen_in_the_hook_and_committed_only_when_it_succeeds() {
-    let juju = Juju::new();
+    let juju = Juju::with_charms();
     juju.deploy("owner", "owner", 1);
     // A create is visible at once in the same process, and gone when the process fails.
     let (out, _, code) = juju.exec(
@@ -618,7 +510,7 @@ fn changes_are_seen_in_the_hook_and_committed_only_when_it_succeeds() {
 
 #[test]
 fn consumers_pin_peek_and_refresh_revisions_granted_through_a_relation() {
-    let juju = Juju::new();
+    let juju = Juju::with_charms();
     juju.deploy("owner", "owner", 1);
     juju.deploy("consumer", "consumer", 2);
     juju.deploy("consumer", "other", 1);
@@ -730,7 +622,7 @@ fn consumers_pin_peek_and_refresh_revisions_granted_through_a_relation() {
 
 #[test]
 fn relation_hooks_grant_and_revoke_their_own_relation_by_default() {
-    let juju = Juju::new();
+    let juju = Juju::with_charms();
     juju.deploy("owner", "owner", 1);
     juju.deploy("consumer", "consumer", 1);
     let id = xid(&juju.exec_ok("owner/0", "secret-add --label shared foo=bar"));
@@ -760,7 +652,7 @@ esac
 
 #[test]
 fn peers_of_the_owner_are_told_of_new_revisions_and_the_leader_is_not() {
-    let juju = Juju::new();
+    let juju = Juju::with_charms();
     juju.deploy("owner", "owner", 2);
     let id = xid(&juju.exec_ok("owner/0", "secret-add --label app-secret key=a"));
     assert_eq!(
@@ -791,7 +683,7 @@ fn peers_of_the_owner_are_told_of_new_revisions_and_the_leader_is_not() {
 
 #[test]
 fn rotation_and_expiry_follow_the_model_clock_on_the_leader_only() {
-    let juju = Juju::new();
+    let juju = Juju::with_charms();
     juju.deploy("owner", "owner", 2);
     let rotating = xid(&juju.exec_ok("owner/0", "secret-add --label rot --rotate hourly key=a"));
     let expiring = xid(&juju.exec_ok("owner/0", "secret-add --label exp --expire 2h key=a"));
@@ -863,7 +755,7 @@ fn rotation_and_expiry_follow_the_model_clock_on_the_leader_only() {
 
 #[test]
 fn user_secrets_have_jujus_commands_and_json() {
-    let juju = Juju::new();
+    let juju = Juju::with_charms();
     juju.deploy("consumer", "consumer", 1);
     let uuid = juju.model_uuid();
     // cmd/juju/secrets/add_test.go TestAddDataFromArg, TestAddDataFromFile, TestAddEmptyData
@@ -877,7 +769,7 @@ fn user_secrets_have_jujus_commands_and_json() {
     ]);
     assert!(uri.starts_with("secret:") && uri.ends_with('\n'), "{uri}");
     let id = xid(&uri);
-    fs::write(juju.work.path().join("data.txt"), "\nfoo: bar\n    ").unwrap();
+    fs::write(juju.work().join("data.txt"), "\nfoo: bar\n    ").unwrap();
     juju.ok(&["add-secret", "from-file", "--file", "data.txt"]);
     assert_eq!(
         juju.fails(&["add-secret", "empty", "--info", "this is a secret."]),
@@ -1086,7 +978,7 @@ fn user_secrets_have_jujus_commands_and_json() {
 
 #[test]
 fn the_store_is_private_and_holds_values_encoded() {
-    let juju = Juju::new();
+    let juju = Juju::with_charms();
     juju.ok(&["add-secret", "p", "word=plain-text-value"]);
     let dir = juju.store_dir();
     let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
@@ -1123,7 +1015,7 @@ fn files_with(dir: &Path, needle: &[u8], skip: &Path, found: &mut Vec<PathBuf>) 
 #[test]
 fn secret_content_never_leaks_into_logs_output_tasks_or_state() {
     const MARKER: &str = "leak-marker-5b1f0e9c";
-    let juju = Juju::new();
+    let juju = Juju::with_charms();
     juju.deploy("owner", "owner", 2);
     juju.deploy("consumer", "consumer", 1);
     juju.ok(&["integrate", "owner", "consumer"]);
@@ -1241,7 +1133,7 @@ exit 0
     // Nowhere else: not in any command's output, debug-log, nor any file of the model outside
     // the store (task records, unit logs and records, requests).
     let b64 = base64::prelude::BASE64_STANDARD.encode(MARKER);
-    for (args, text) in juju.seen.borrow().iter() {
+    for (args, text) in &juju.seen() {
         if args.iter().any(|a| a == "--reveal") {
             continue;
         }
@@ -1364,90 +1256,40 @@ if __name__ == '__main__':
     ops.main(Charm)
 "#;
 
-/// `ops` installed from PyPI once, cached under the target dir; the directory to pack as
-/// `venv/`.
-fn ops_venv() -> PathBuf {
-    const OPS: &str = "ops==3.9.0";
-    let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("ops-secrets");
-    let venv = cache.join("venv");
-    if fs::read_to_string(cache.join(".installed")).ok().as_deref() != Some(OPS) {
-        eprintln!("installing {OPS} from PyPI into {} (once)", venv.display());
-        let _ = fs::remove_dir_all(&venv);
-        fs::create_dir_all(&cache).unwrap();
-        let out = Command::new("python3")
-            .args(["-m", "pip", "install", "--quiet", "--target"])
-            .arg(&venv)
-            .arg(OPS)
-            .output()
-            .unwrap_or_else(|e| panic!("python3 is needed to build the ops test charm: {e}"));
-        assert!(
-            out.status.success(),
-            "pip install {OPS} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        fs::write(cache.join(".installed"), OPS).unwrap();
-    }
-    venv
-}
-
-fn zip_tree(zip: &mut zip::ZipWriter<fs::File>, root: &Path, dir: &Path) {
-    for entry in fs::read_dir(dir).unwrap().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            if !path.ends_with("__pycache__") {
-                zip_tree(zip, root, &path);
-            }
-            continue;
-        }
-        let name = format!("venv/{}", path.strip_prefix(root).unwrap().display());
-        let mode = fs::metadata(&path).unwrap().permissions().mode();
-        let options = zip::write::SimpleFileOptions::DEFAULT.unix_permissions(mode);
-        zip.start_file(name, options).unwrap();
-        zip.write_all(&fs::read(&path).unwrap()).unwrap();
-    }
-}
-
 #[test]
 fn an_ops_charm_uses_secrets_unmodified() {
-    let juju = Juju::new();
+    let juju = Juju::with_charms();
     let out = juju.out();
-    let path = juju.work.path().join("opsec.charm");
-    {
-        let mut zip = zip::ZipWriter::new(fs::File::create(&path).unwrap());
-        let charm_py = OPS_CHARM.replace("@OUT@", &out.display().to_string());
-        let dispatch = "#!/bin/sh\nJUJU_DISPATCH_PATH=\"${JUJU_DISPATCH_PATH:-$0}\" PYTHONPATH=lib:venv exec ./src/charm.py\n";
-        for (name, text, mode) in [
-            (
-                "manifest.yaml",
-                "bases: [{name: ubuntu, channel: '24.04', architectures: [amd64, arm64]}]\n",
-                0o644,
-            ),
-            (
-                "metadata.yaml",
-                "name: opsec\nsummary: s\ndescription: d\nprovides:\n  share: {interface: share}\nrequires:\n  use: {interface: share}\n",
-                0o644,
-            ),
-            (
-                "config.yaml",
-                "options: {token: {type: secret, description: a user secret}}\n",
-                0o644,
-            ),
-            (
-                "actions.yaml",
-                "update: {description: new content}\n",
-                0o644,
-            ),
-            ("dispatch", dispatch, 0o755),
-            ("src/charm.py", charm_py.as_str(), 0o755),
-        ] {
-            let options = zip::write::SimpleFileOptions::DEFAULT.unix_permissions(mode);
-            zip.start_file(name, options).unwrap();
-            zip.write_all(text.as_bytes()).unwrap();
-        }
-        let venv = ops_venv();
-        zip_tree(&mut zip, &venv, &venv);
-        zip.finish().unwrap();
-    }
+    let path = juju.work().join("opsec.charm");
+    let charm_py = OPS_CHARM.replace("@OUT@", &out.display().to_string());
+    let dispatch = "#!/bin/sh\nJUJU_DISPATCH_PATH=\"${JUJU_DISPATCH_PATH:-$0}\" PYTHONPATH=lib:venv exec ./src/charm.py\n";
+    let files: [(&str, &str, u32); 6] = [
+        ("manifest.yaml", support::MANIFEST, 0o644),
+        (
+            "metadata.yaml",
+            "name: opsec\nsummary: s\ndescription: d\nprovides:\n  share: {interface: share}\nrequires:\n  use: {interface: share}\n",
+            0o644,
+        ),
+        (
+            "config.yaml",
+            "options: {token: {type: secret, description: a user secret}}\n",
+            0o644,
+        ),
+        (
+            "actions.yaml",
+            "update: {description: new content}\n",
+            0o644,
+        ),
+        ("dispatch", dispatch, 0o755),
+        ("src/charm.py", charm_py.as_str(), 0o755),
+    ];
+    let entries: Vec<support::Entry<'_>> = files
+        .iter()
+        .map(|(name, text, mode)| (*name, text.as_bytes(), *mode))
+        .collect();
+    // `ops` from PyPI, installed once under the target dir, as the charm's `venv/`.
+    let venv = support::pip_target("ops-venv", &[support::OPS]);
+    support::zip_trees(&path, &[(&venv, "venv/")], &entries);
     let charm = path.to_str().unwrap();
     juju.ok(&["deploy", charm, "prov"]);
     juju.ok(&["deploy", charm, "req"]);

@@ -7,14 +7,14 @@
 //! `jujuc` tests, cited where used), commit-on-success for `open-port`/`close-port` and
 //! `storage-add`, and `status`/`show-unit`/`storage` as JSON.
 
+mod support;
+
 use std::fs;
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Output;
 
 use serde_json::{Value, json};
-
-const BIN: &str = env!("CARGO_BIN_EXE_juju-local");
+use support::{Juju, of};
 
 const META: &str = "name: store
 summary: s
@@ -31,126 +31,28 @@ storage:
   disks: {type: block, multiple: {range: 0-2}}
 ";
 
-struct Juju {
-    home: tempfile::TempDir,
-    out: PathBuf,
-    charm: PathBuf,
-}
-
 impl Juju {
-    fn new() -> Juju {
-        let home = tempfile::tempdir().unwrap();
-        let out = home.path().join("out");
-        fs::create_dir_all(&out).unwrap();
-        let charm = home.path().join("store.charm");
-        pack(&charm, META, &out);
-        let juju = Juju { home, out, charm };
-        juju.ok(&["add-model", "m"]);
+    /// A local Juju home with model `m`, the directory the test charm logs to, and the charm:
+    /// its dispatch logs `unit hook` (with, for a storage hook, the storage id, kind and
+    /// location) to `out/log`, then sources `out/hook.sh` if there is one.
+    fn with_store() -> Juju {
+        let juju = Juju::new();
+        support::logging_charm(
+            &juju.path("store.charm"),
+            &juju.out(),
+            &[("metadata.yaml", META.as_bytes())],
+            "*-storage-*",
+            "id=$JUJU_STORAGE_ID kind=$JUJU_STORAGE_KIND location=$JUJU_STORAGE_LOCATION",
+        );
         juju
     }
 
-    fn cmd(&self, args: &[&str]) -> Output {
-        Command::new(BIN)
-            .args(args)
-            .env("JUJU_LOCAL_HOME", self.home.path())
-            .output()
-            .unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.cmd(args);
-        assert!(out.status.success(), "{args:?}: {out:?}");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// (exit code, stderr) of a command that must fail.
-    fn fails(&self, args: &[&str]) -> (i32, String) {
-        let out = self.cmd(args);
-        assert!(!out.status.success(), "{args:?} succeeded: {out:?}");
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    }
-
     fn deploy(&self, extra: &[&str]) -> Output {
-        let mut args = vec!["deploy", self.charm.to_str().unwrap(), "store"];
+        let charm = self.path("store.charm");
+        let mut args = vec!["deploy", charm.to_str().unwrap(), "store"];
         args.extend(extra);
         self.cmd(&args)
     }
-
-    fn take_log(&self) -> Vec<String> {
-        let path = self.out.join("log");
-        let text = fs::read_to_string(&path).unwrap_or_default();
-        let _ = fs::remove_file(&path);
-        text.lines().map(str::to_owned).collect()
-    }
-
-    fn hook_script(&self, script: &str) {
-        fs::write(self.out.join("hook.sh"), script).unwrap();
-    }
-
-    /// `juju exec --format json` on one unit: the unit's result object.
-    fn exec(&self, unit: &str, command: &str) -> Value {
-        let out = self.cmd(&["exec", "--unit", unit, "--format", "json", "--", command]);
-        let json: Value =
-            serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{command}: {out:?}"));
-        json[unit].clone()
-    }
-
-    /// (stdout, stderr, return code) of a command run with `juju exec`.
-    fn run(&self, unit: &str, command: &str) -> (String, String, i64) {
-        let r = self.exec(unit, command);
-        let results = &r["results"];
-        (
-            results["stdout"].as_str().unwrap_or_default().to_owned(),
-            results["stderr"].as_str().unwrap_or_default().to_owned(),
-            results["return-code"].as_i64().unwrap_or(-1),
-        )
-    }
-
-    fn status(&self) -> Value {
-        serde_json::from_str(&self.ok(&["status", "--format", "json"])).unwrap()
-    }
-
-    fn unit_dir(&self, unit: &str) -> PathBuf {
-        let (app, n) = unit.split_once('/').unwrap();
-        self.home.path().join("models/m/apps").join(app).join(n)
-    }
-}
-
-/// Packs the test charm: its dispatch logs `unit hook` (with, for a storage hook, the storage
-/// id, kind and location) to `out/log`, then sources `out/hook.sh` if there is one.
-fn pack(path: &Path, metadata: &str, out: &Path) {
-    let o = out.display();
-    let dispatch = format!(
-        r#"#!/bin/sh
-OUT={o}
-H=$(basename "$JUJU_DISPATCH_PATH")
-case "$H" in
-*-storage-*) echo "$JUJU_UNIT_NAME $H id=$JUJU_STORAGE_ID kind=$JUJU_STORAGE_KIND location=$JUJU_STORAGE_LOCATION" ;;
-*) echo "$JUJU_UNIT_NAME $H" ;;
-esac >> "$OUT/log"
-[ -f "$OUT/hook.sh" ] && . "$OUT/hook.sh"
-exit 0
-"#
-    );
-    let mut zip = zip::ZipWriter::new(fs::File::create(path).unwrap());
-    let entries: [(&str, &str, u32); 3] = [
-        (
-            "manifest.yaml",
-            "bases: [{name: ubuntu, channel: '24.04', architectures: [amd64, arm64]}]\n",
-            0o644,
-        ),
-        ("metadata.yaml", metadata, 0o644),
-        ("dispatch", &dispatch, 0o755),
-    ];
-    for (name, text, mode) in entries {
-        let options = zip::write::SimpleFileOptions::DEFAULT.unix_permissions(mode);
-        zip.start_file(name, options).unwrap();
-        zip.write_all(text.as_bytes()).unwrap();
-    }
-    zip.finish().unwrap();
 }
 
 /// A storage hook's log line.
@@ -161,16 +63,9 @@ fn storage_hook(unit: &str, hook: &str, id: &str, location: &Path) -> String {
     )
 }
 
-fn of(log: &[String], unit: &str) -> Vec<String> {
-    log.iter()
-        .filter(|l| l.starts_with(&format!("{unit} ")))
-        .cloned()
-        .collect()
-}
-
 #[test]
 fn storage_attaches_before_install_and_numbers_run_per_model() {
-    let juju = Juju::new();
+    let juju = Juju::with_store();
     let out = juju.deploy(&["-n", "2", "--storage", "logs=2"]);
     assert!(out.status.success(), "{out:?}");
     let log = juju.take_log();
@@ -276,7 +171,7 @@ fn storage_attaches_before_install_and_numbers_run_per_model() {
 
 #[test]
 fn deploy_storage_directives_are_checked_as_juju_checks_them() {
-    let juju = Juju::new();
+    let juju = Juju::with_store();
     let cases: [(&[&str], i32, &str); 9] = [
         (
             &["--storage", "logs"],
@@ -340,7 +235,7 @@ fn deploy_storage_directives_are_checked_as_juju_checks_them() {
 
 #[test]
 fn add_storage_attaches_and_reports_as_juju() {
-    let juju = Juju::new();
+    let juju = Juju::with_store();
     assert!(juju.deploy(&[]).status.success());
     juju.take_log();
     let out = juju.cmd(&["add-storage", "store/0", "logs=2"]);
@@ -412,7 +307,7 @@ fn add_storage_attaches_and_reports_as_juju() {
 
 #[test]
 fn removal_detaches_attached_storage_before_the_relation_hooks_and_stop() {
-    let juju = Juju::new();
+    let juju = Juju::with_store();
     assert!(
         juju.deploy(&["-n", "2", "--storage", "logs=1"])
             .status
@@ -459,7 +354,7 @@ fn removal_detaches_attached_storage_before_the_relation_hooks_and_stop() {
 
 #[test]
 fn storage_tools_follow_jujuc() {
-    let juju = Juju::new();
+    let juju = Juju::with_store();
     assert!(juju.deploy(&["--storage", "logs=2"]).status.success());
     let u0 = juju.unit_dir("store/0");
     let data = u0.join("root/srv/data").display().to_string();
@@ -470,7 +365,7 @@ fn storage_tools_follow_jujuc() {
     juju.ok(&["add-storage", "store/0", "logs"]);
     let logs3 = u0.join("storage/logs/3").display().to_string();
     assert_eq!(
-        fs::read_to_string(juju.out.join("get")).unwrap(),
+        fs::read_to_string(juju.out().join("get")).unwrap(),
         format!("{logs3}\nkind: filesystem\nlocation: {logs3}\n")
     );
     // storage-list_test.go TestOutputFormat* and TestOutputFiltered, TestOutputNoMatches
@@ -574,7 +469,7 @@ fn storage_tools_follow_jujuc() {
         ),
     ];
     for (command, stdout, stderr, rc) in vectors {
-        let (out, err, code) = juju.run("store/0", command);
+        let (out, err, code) = juju.exec("store/0", command);
         if *command == "storage-get -s data/0 --format json" {
             assert_eq!(
                 serde_json::from_str::<Value>(&out).unwrap(),
@@ -590,20 +485,20 @@ fn storage_tools_follow_jujuc() {
     }
     juju.take_log();
     // storage-add is committed only on success; then the attached hook runs.
-    let (_, _, rc) = juju.run("store/0", "storage-add logs; exit 1");
+    let (_, _, rc) = juju.exec("store/0", "storage-add logs; exit 1");
     assert_eq!(rc, 1);
     assert!(juju.take_log().is_empty());
-    let (_, _, rc) = juju.run("store/0", "storage-add logs=1");
+    let (_, _, rc) = juju.exec("store/0", "storage-add logs=1");
     assert_eq!(rc, 0);
     // The total is past the maximum: the commit fails, and nothing is added.
-    let (out, _, _) = juju.run("store/0", "storage-list logs");
+    let (out, _, _) = juju.exec("store/0", "storage-list logs");
     assert_eq!(out, "logs/1\nlogs/2\nlogs/3\n");
     assert!(juju.take_log().is_empty());
     juju.ok(&["remove-unit", "store/0"]);
     juju.ok(&["add-unit", "store"]);
     juju.take_log();
     // The new unit has data/4, logs/5 and logs/6 (the application's two logs); one more.
-    let (_, _, rc) = juju.run("store/1", "storage-add logs");
+    let (_, _, rc) = juju.exec("store/1", "storage-add logs");
     assert_eq!(rc, 0);
     let u1 = juju.unit_dir("store/1");
     assert_eq!(
@@ -615,7 +510,7 @@ fn storage_tools_follow_jujuc() {
             &u1.join("storage/logs/7")
         )]
     );
-    let r = juju.exec("store/1", "storage-add logs=2");
+    let r = juju.exec_json("store/1", "storage-add logs=2");
     assert_eq!(r["status"], "failed", "{r}");
     assert_eq!(
         r["message"],
@@ -625,7 +520,7 @@ fn storage_tools_follow_jujuc() {
 
 #[test]
 fn ports_follow_jujuc_and_commit_only_on_success() {
-    let juju = Juju::new();
+    let juju = Juju::with_store();
     assert!(juju.deploy(&[]).status.success());
     // ports_test.go TestOpenClose (0cdccd5f8d25c44919b72a36bd2d160617ad2b55), one command per
     // exec, each committed, with the ranges opened-ports lists afterwards.
@@ -646,14 +541,14 @@ fn ports_follow_jujuc_and_commit_only_on_success() {
         ("open-port icmp", &["icmp", "99/tcp", "123/udp"]),
     ];
     for (command, expected) in steps {
-        let (out, err, rc) = juju.run("store/0", command);
+        let (out, err, rc) = juju.exec("store/0", command);
         assert_eq!((out.as_str(), err.as_str(), rc), ("", "", 0), "{command}");
-        let (out, _, _) = juju.run("store/0", "opened-ports");
+        let (out, _, _) = juju.exec("store/0", "opened-ports");
         let want: String = expected.iter().map(|r| format!("{r}\n")).collect();
         assert_eq!(out, want, "after {command}");
     }
     // TestOpenCloseDeprecation: --format is accepted with a notice.
-    let (_, err, rc) = juju.run(
+    let (_, err, rc) = juju.exec(
         "store/0",
         "open-port --format foo 80; close-port --format foo 80/TCP",
     );
@@ -737,7 +632,7 @@ fn ports_follow_jujuc_and_commit_only_on_success() {
         ),
     ];
     for (command, stderr, rc) in errors {
-        let (out, err, code) = juju.run("store/0", command);
+        let (out, err, code) = juju.exec("store/0", command);
         assert_eq!(
             (out.as_str(), err.as_str(), code),
             ("", *stderr, *rc),
@@ -745,53 +640,53 @@ fn ports_follow_jujuc_and_commit_only_on_success() {
         );
     }
     // Commit on success only; requests show in opened-ports at once (mergeWithPendingChanges).
-    let (out, _, rc) = juju.run("store/0", "open-port 8080; opened-ports; exit 1");
+    let (out, _, rc) = juju.exec("store/0", "open-port 8080; opened-ports; exit 1");
     assert_eq!((out.as_str(), rc), ("icmp\n99/tcp\n8080/tcp\n123/udp\n", 1));
-    let (out, _, _) = juju.run("store/0", "opened-ports");
+    let (out, _, _) = juju.exec("store/0", "opened-ports");
     assert_eq!(out, "icmp\n99/tcp\n123/udp\n");
     // --endpoints: opened-ports_test.go TestRunAllFormatsWithEndpointDetails's shape.
-    let (out, err, rc) = juju.run(
+    let (out, err, rc) = juju.exec(
         "store/0",
         "close-port icmp; close-port 99; close-port 123/udp; open-port 80; open-port --endpoints db 10-20; open-port --endpoints cluster,public 63/udp; open-port 53-55/udp",
     );
     assert_eq!((out.as_str(), err.as_str(), rc), ("", "", 0));
-    let (out, _, _) = juju.run("store/0", "opened-ports --endpoints");
+    let (out, _, _) = juju.exec("store/0", "opened-ports --endpoints");
     assert_eq!(
         out,
         "10-20/tcp (db)\n80/tcp (*)\n53-55/udp (*)\n63/udp (cluster, public)\n"
     );
-    let (out, _, _) = juju.run("store/0", "opened-ports --endpoints --format json");
+    let (out, _, _) = juju.exec("store/0", "opened-ports --endpoints --format json");
     assert_eq!(
         out,
         "[\"10-20/tcp (db)\",\"80/tcp (*)\",\"53-55/udp (*)\",\"63/udp (cluster, public)\"]\n"
     );
-    let (out, _, _) = juju.run("store/0", "opened-ports --format yaml");
+    let (out, _, _) = juju.exec("store/0", "opened-ports --format yaml");
     assert_eq!(out, "- 10-20/tcp\n- 80/tcp\n- 53-55/udp\n- 63/udp\n");
     // Closing one endpoint of a range open for all leaves it open on the others.
-    let (_, _, rc) = juju.run("store/0", "close-port --endpoints db 80");
+    let (_, _, rc) = juju.exec("store/0", "close-port --endpoints db 80");
     assert_eq!(rc, 0);
-    let (out, _, _) = juju.run("store/0", "opened-ports --endpoints");
+    let (out, _, _) = juju.exec("store/0", "opened-ports --endpoints");
     assert_eq!(
         out,
         "10-20/tcp (db)\n80/tcp (cluster, juju-info, public)\n53-55/udp (*)\n63/udp (cluster, public)\n"
     );
     // An endpoint the charm does not have fails the commit (the controller's check).
-    let r = juju.exec("store/0", "open-port --endpoints nope 9000");
+    let r = juju.exec_json("store/0", "open-port --endpoints nope 9000");
     assert_eq!(r["status"], "failed", "{r}");
     assert_eq!(
         r["message"],
         "cannot open/close ports: open port range: endpoint \"nope\" for unit \"store/0\" not found"
     );
-    let (out, _, _) = juju.run("store/0", "opened-ports");
+    let (out, _, _) = juju.exec("store/0", "opened-ports");
     assert!(!out.contains("9000"), "{out}");
     // A refused storage request fails the commit of the ports requested with it too.
-    let r = juju.exec("store/0", "open-port 9001; storage-add nope");
+    let r = juju.exec_json("store/0", "open-port 9001; storage-add nope");
     assert_eq!(r["status"], "failed", "{r}");
     assert_eq!(
         r["message"],
         "adding \"nope\" storage to store/0: charm storage \"nope\" not found"
     );
-    let (out, _, _) = juju.run("store/0", "opened-ports");
+    let (out, _, _) = juju.exec("store/0", "opened-ports");
     assert!(!out.contains("9001"), "{out}");
     // Expose and unexpose set the application's flag.
     juju.ok(&["expose", "store"]);
@@ -807,7 +702,7 @@ fn ports_follow_jujuc_and_commit_only_on_success() {
 
 #[test]
 fn network_get_answers_with_the_loopback_for_every_binding() {
-    let juju = Juju::new();
+    let juju = Juju::with_store();
     assert!(juju.deploy(&[]).status.success());
     let full_yaml = "bind-addresses:\n- mac-address: \"00:00:00:00:00:00\"\n  interface-name: lo\n  addresses:\n  - hostname: \"\"\n    value: 127.0.0.1\n    cidr: 127.0.0.0/8\n    address: 127.0.0.1\n  macaddress: \"00:00:00:00:00:00\"\n  interfacename: lo\negress-subnets:\n- 127.0.0.1/32\ningress-addresses:\n- 127.0.0.1\n";
     // network-get_test.go TestNetworkGet (25ca4bad7eb55c12ac71c64b13da553fed1d6d48): the
@@ -876,19 +771,19 @@ fn network_get_answers_with_the_loopback_for_every_binding() {
         ),
     ];
     for (command, stdout, stderr, rc) in vectors {
-        let (out, err, code) = juju.run("store/0", command);
+        let (out, err, code) = juju.exec("store/0", command);
         assert_eq!(
             (out.as_str(), err.as_str(), code),
             (*stdout, *stderr, *rc),
             "{command}"
         );
     }
-    let (out, _, _) = juju.run("store/0", "network-get db --format json");
+    let (out, _, _) = juju.exec("store/0", "network-get db --format json");
     assert_eq!(
         serde_json::from_str::<Value>(&out).unwrap(),
         json!({"bind-addresses": [{"mac-address": "00:00:00:00:00:00", "interface-name": "lo", "addresses": [{"hostname": "", "value": "127.0.0.1", "cidr": "127.0.0.0/8"}]}], "egress-subnets": ["127.0.0.1/32"], "ingress-addresses": ["127.0.0.1"]})
     );
     // unit-get and the relation-seeded address agree.
-    let (out, _, _) = juju.run("store/0", "unit-get private-address");
+    let (out, _, _) = juju.exec("store/0", "unit-get private-address");
     assert_eq!(out, "127.0.0.1\n");
 }

@@ -7,58 +7,28 @@
 //! runs a script as the action's own process (action `o`) for what Juju records of its output,
 //! exit status and signals (`output.yaml`, from the uniter's runner and action context).
 
+mod support;
+
 use std::fs;
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use serde_json::{Map, Value};
-
-const BIN: &str = env!("CARGO_BIN_EXE_juju-local");
-
-struct Juju {
-    home: tempfile::TempDir,
-    out: PathBuf,
-}
+use support::{Juju, load, sh_quote, text};
 
 impl Juju {
-    fn cmd(&self, args: &[&str]) -> Output {
-        Command::new(BIN)
-            .args(args)
-            .env("JUJU_LOCAL_HOME", self.home.path())
-            .output()
-            .unwrap()
-    }
-
     fn read(&self, name: &str) -> String {
-        fs::read_to_string(self.out.join(name)).unwrap_or_default()
+        self.out().read(name)
     }
 
     fn clear(&self) {
         for name in ["stdout", "stderr", "rc", "json", "smart", "then"] {
-            let _ = fs::remove_file(self.out.join(name));
+            let _ = fs::remove_file(self.out().join(name));
         }
     }
 }
 
-fn load(name: &str) -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/vectors")
-        .join(name);
-    serde_saphyr::from_str(&fs::read_to_string(path).unwrap()).unwrap()
-}
-
-fn sh_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "'\\''"))
-}
-
 /// Deploys one charm with the actions of every vector file.
 fn deployed() -> Juju {
-    let home = tempfile::tempdir().unwrap();
-    let out = home.path().join("out");
-    fs::create_dir_all(&out).unwrap();
-    let juju = Juju { home, out };
-    assert!(juju.cmd(&["add-model", "m"]).status.success());
+    let juju = Juju::new();
     let mut actions = Map::new();
     actions.insert("t".into(), Value::Null);
     actions.insert("o".into(), Value::Null);
@@ -67,74 +37,42 @@ fn deployed() -> Juju {
             actions.extend(a.clone());
         }
     }
-    let o = juju.out.display().to_string();
+    let o = juju.out().display().to_string();
     let dispatch = format!(
         "#!/bin/sh\nOUT={o}\ncase \"$JUJU_DISPATCH_PATH\" in\nhooks/*) ;;\nactions/t) . \"$OUT/cmd\" >\"$OUT/stdout\" 2>\"$OUT/stderr\"; echo $? >\"$OUT/rc\" ;;\nactions/o) . \"$OUT/cmd\" ;;\nactions/*) action-get --format=json >\"$OUT/json\"; action-get >\"$OUT/smart\" ;;\nesac\n"
     );
-    let charm = juju.home.path().join("v.charm");
-    let mut zip = zip::ZipWriter::new(fs::File::create(&charm).unwrap());
     // `config` of tools.yaml: the charm's options (what `config-get` vectors read).
     let config = serde_json::json!({"options": load("tools.yaml").get("config").cloned().unwrap_or_default()});
-    let entries: [(&str, String, u32); 5] = [
-        (
-            "manifest.yaml",
-            "bases: [{name: ubuntu, channel: '24.04', architectures: [amd64]}]\n".into(),
-            0o644,
-        ),
-        (
-            "metadata.yaml",
-            "name: vectors\nsummary: s\ndescription: d\n".into(),
-            0o644,
-        ),
-        (
-            "actions.yaml",
-            serde_json::to_string(&Value::Object(actions)).unwrap(),
-            0o644,
-        ),
-        ("config.yaml", config.to_string(), 0o644),
-        ("dispatch", dispatch, 0o755),
-    ];
-    for (name, text, mode) in entries {
-        let options = zip::write::SimpleFileOptions::DEFAULT.unix_permissions(mode);
-        zip.start_file(name, options).unwrap();
-        zip.write_all(text.as_bytes()).unwrap();
-    }
-    zip.finish().unwrap();
+    let actions = serde_json::to_string(&Value::Object(actions)).unwrap();
+    let charm = support::charm(
+        &juju.path("v.charm"),
+        &[
+            (
+                "metadata.yaml",
+                b"name: vectors\nsummary: s\ndescription: d\n",
+            ),
+            ("actions.yaml", actions.as_bytes()),
+            ("config.yaml", config.to_string().as_bytes()),
+        ],
+        dispatch.as_bytes(),
+    );
     let deployed = juju.cmd(&["deploy", charm.to_str().unwrap(), "app", "-m", "m"]);
     assert!(deployed.status.success(), "{deployed:?}");
     juju
 }
 
-fn text(v: &Value, key: &str) -> Option<String> {
-    v.get(key).and_then(Value::as_str).map(str::to_owned)
-}
-
 /// `juju run app/0 ACTION ARGS… --format json`: (task, stderr, exit code).
 fn run(juju: &Juju, action: &str, args: &[String], params: Option<&Value>) -> (Value, String, i32) {
-    let mut all: Vec<String> = ["run", "-m", "m", "--format", "json", "app/0", action]
-        .iter()
-        .map(|s| (*s).to_owned())
-        .collect();
+    let mut all: Vec<String> = vec![action.to_owned()];
     if let Some(p) = params {
-        let file = juju.home.path().join("params.json");
+        let file = juju.path("params.json");
         fs::write(&file, serde_json::to_string(p).unwrap()).unwrap();
         all.push("--params".into());
         all.push(file.display().to_string());
     }
     all.extend(args.iter().cloned());
     let refs: Vec<&str> = all.iter().map(String::as_str).collect();
-    let out = juju.cmd(&refs);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let task = if stdout.trim().is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str::<Value>(&stdout).unwrap()["app/0"].clone()
-    };
-    (
-        task,
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-        out.status.code().unwrap_or(-1),
-    )
+    juju.run(&refs)
 }
 
 fn strings(v: &Value, key: &str) -> Vec<String> {
@@ -166,14 +104,15 @@ fn hook_tools_match_juju_tests() {
             .collect();
         // `setup` runs first in the same context (its output dropped); `then` runs after the
         // tool, its stdout kept for `then_stdout`; the script's status is the tool's.
-        let o = juju.out.display();
+        let out = juju.out();
+        let o = out.display();
         let script = format!(
             "{{ {}\n:; }} >/dev/null 2>&1\n{}\nrc=$?\n{{ {}\n:; }} >{o}/then 2>&1\n(exit $rc)\n",
             strings(&v, "setup").join("\n"),
             line.join(" "),
             text(&v, "then").unwrap_or_default(),
         );
-        fs::write(juju.out.join("cmd"), script).unwrap();
+        fs::write(juju.out().join("cmd"), script).unwrap();
         let task = if text(&v, "context").as_deref() == Some("hook") {
             let script = format!(". {o}/cmd >{o}/stdout 2>{o}/stderr; echo $? >{o}/rc");
             let out = juju.cmd(&["exec", "-m", "m", "--unit", "app/0", "--", &script]);
@@ -285,7 +224,7 @@ fn captured_output_and_exit_status_match_juju() {
     let mut failures = Vec::new();
     for v in vectors("output.yaml") {
         let script = text(&v, "script").unwrap();
-        fs::write(juju.out.join("cmd"), script.clone() + "\n").unwrap();
+        fs::write(juju.out().join("cmd"), script.clone() + "\n").unwrap();
         let (task, stderr, _) = run(&juju, "o", &[], None);
         let mut wrong = Vec::new();
         if task["status"] != v["status"] {

@@ -29,7 +29,8 @@ mod version;
 pub(crate) mod wait;
 mod worker;
 
-use crate::error::{Result, usage};
+use crate::error::{Fail, Result, usage};
+use crate::gofmt::go_quote;
 use crate::state::Home;
 
 /// What a command printed and its exit code.
@@ -65,6 +66,20 @@ impl Output {
         }
         Ok(self)
     }
+}
+
+/// juju/cmd's `CheckEmpty` error for arguments left over: `unrecognized args: ["a" "b"]`.
+fn unrecognized(rest: &[String]) -> Fail {
+    let quoted: Vec<String> = rest.iter().map(|r| go_quote(r)).collect();
+    usage(format!("unrecognized args: [{}]", quoted.join(" ")))
+}
+
+/// cmd.Output's error for a `--format` the command does not have (a flag error, exit 2).
+fn unknown_format(format: &str) -> Fail {
+    usage(format!(
+        "invalid value {q} for option --format: unknown format {q}",
+        q = go_quote(format)
+    ))
 }
 
 /// `-m, --model NAME`, taken by every command that works in a model.
@@ -176,10 +191,45 @@ pub fn main(command: &str, args: &[String]) -> Result<Output> {
     }
 }
 
+/// Rows as Go's tabwriter lays out Juju's tables: each cell padded to its column's widest plus
+/// two spaces, but the last; trailing spaces trimmed.
+fn tabulate<const N: usize>(rows: &[[String; N]]) -> String {
+    let widths: Vec<usize> = (0..N)
+        .map(|c| rows.iter().map(|r| r[c].len()).max().unwrap_or(0))
+        .collect();
+    let mut out = String::new();
+    for row in rows {
+        let mut line = String::new();
+        for (c, cell) in row.iter().enumerate() {
+            line.push_str(cell);
+            if c + 1 < N {
+                line.push_str(&" ".repeat(widths[c] - cell.len() + 2));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
 /// A value as `--format json` (one line) or YAML prints it.
 fn json_or_yaml(value: &serde_json::Value, format: Option<&str>) -> String {
     match format {
         Some("json") => format!("{value}\n"),
         _ => serde_saphyr::to_string(value).unwrap_or_default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_are_padded_as_tabwriter_pads_them() {
+        let rows = [
+            ["Unit", "Status", "Message"].map(str::to_owned),
+            ["app/10", "ok", ""].map(str::to_owned),
+        ];
+        assert_eq!(tabulate(&rows), "Unit    Status  Message\napp/10  ok\n");
     }
 }

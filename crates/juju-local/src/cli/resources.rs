@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::hooks::run_plain_hook;
 use super::settle;
-use super::{FORMAT, MODEL, Output, json_or_yaml};
+use super::{FORMAT, MODEL, Output, json_or_yaml, unknown_format, unrecognized};
 use crate::args::Args;
 use crate::charm;
 use crate::error::{Result, run_error, usage};
@@ -112,8 +112,7 @@ fn parse_value_arg(arg: &str, rest: &[String]) -> Result<(String, String)> {
         return Err(bad("missing resource value"));
     }
     if !rest.is_empty() {
-        let quoted: Vec<String> = rest.iter().map(|a| go_quote(a)).collect();
-        return Err(usage(format!("unrecognized args: [{}]", quoted.join(" "))));
+        return Err(unrecognized(rest));
     }
     Ok((name.to_owned(), value.to_owned()))
 }
@@ -126,10 +125,7 @@ pub fn list(home: &state::Home, args: &[String]) -> Result<Output> {
     let app_name = match a.positional.as_slice() {
         [app] => app.clone(),
         [] => return Err(usage("missing application or unit name")),
-        [_, rest @ ..] => {
-            let quoted: Vec<String> = rest.iter().map(|a| go_quote(a)).collect();
-            return Err(usage(format!("unrecognized args: [{}]", quoted.join(" "))));
-        }
+        [_, rest @ ..] => return Err(unrecognized(rest)),
     };
     let model = home.resolve_model(a.get("model"))?;
     let declared = app_declared(&model, &app_name)?;
@@ -181,32 +177,24 @@ pub fn list(home: &state::Home, args: &[String]) -> Result<Output> {
             table(&rows)
         }
         Some(f @ ("json" | "yaml")) => json_or_yaml(&value, Some(f)),
-        Some(other) => {
-            return Err(usage(format!(
-                "invalid value {} for option --format: unknown format {}",
-                go_quote(other),
-                go_quote(other)
-            )));
-        }
+        Some(other) => return Err(unknown_format(other)),
     }))
 }
 
 /// A Unix time as RFC 3339 (JSON's `time.Time`) and as Juju's tabular revision of an upload
 /// (Go layout `2006-02-01T15:04`: year, day, month).
 fn time_of(secs: i64) -> (String, String) {
-    let t =
-        time::OffsetDateTime::from_unix_timestamp(secs).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    let (y, mo, d, h, mi, s) = (
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-    );
+    let t = crate::state::utc(secs);
     (
-        format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z"),
-        format!("{y:04}-{d:02}-{mo:02}T{h:02}:{mi:02}"),
+        crate::state::rfc3339(secs),
+        format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}",
+            t.year(),
+            t.day(),
+            u8::from(t.month()),
+            t.hour(),
+            t.minute()
+        ),
     )
 }
 

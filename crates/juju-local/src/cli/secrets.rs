@@ -8,17 +8,22 @@
 //!
 //! `advance-clock DURATION` is the local Juju's own (Juju has none): it moves the model's clock
 //! forward and runs the `secret-rotate` and `secret-expired` hooks that fall due.
+//!
+//! What `show-secret` and `secrets` print of a secret is in `secrets/show.rs`.
+
+mod show;
 
 use std::collections::BTreeMap;
 
 use super::settle;
-use super::{FORMAT, MODEL, Output};
+use super::{FORMAT, MODEL, Output, unknown_format, unrecognized};
 use crate::args::Args;
 use crate::error::{Result, run_error, usage};
 use crate::gofmt::go_quote;
 use crate::secrets::display::{self, Node};
 use crate::secrets::{self, Data, Grant, Owner, Scope, Secret, Store, Target, Upsert, content};
 use crate::state::{Home, Model};
+use show::{Show, details, table};
 
 /// A local file, as the CLI reads one (`open <path>: …` when it cannot).
 fn read_local(path: &str) -> std::result::Result<Vec<u8>, String> {
@@ -179,8 +184,7 @@ fn grant_or_revoke(home: &Home, args: &[String], grant: bool) -> Result<Output> 
         return Err(usage("missing secret URI or application name"));
     };
     if !rest.is_empty() {
-        let quoted: Vec<String> = rest.iter().map(|r| go_quote(r)).collect();
-        return Err(usage(format!("unrecognized args: [{}]", quoted.join(" "))));
+        return Err(unrecognized(rest));
     }
     let model = home.resolve_model(a.get("model"))?;
     let known = model.app_names();
@@ -233,13 +237,12 @@ pub fn revoke_secret(home: &Home, args: &[String]) -> Result<Output> {
 /// `juju remove-secret <ID>|<name> [--revision N]`: the secret, or one revision.
 pub fn remove_secret(home: &Home, args: &[String]) -> Result<Output> {
     let a = Args::parse(args, &[MODEL, (&["revision"], true)])?;
-    let revision = int_flag(&a, "revision")?;
+    let revision = a.int("revision")?;
     let Some((given, rest)) = a.positional.split_first() else {
         return Err(usage("missing secret URI"));
     };
     if !rest.is_empty() {
-        let quoted: Vec<String> = rest.iter().map(|r| go_quote(r)).collect();
-        return Err(usage(format!("unrecognized args: [{}]", quoted.join(" "))));
+        return Err(unrecognized(rest));
     }
     let model = home.resolve_model(a.get("model"))?;
     secrets::update(&model, |store| {
@@ -253,130 +256,11 @@ pub fn remove_secret(home: &Home, args: &[String]) -> Result<Output> {
     Ok(Output::err(settle_secrets(&model)?))
 }
 
-/// An integer flag as gnuflag's `IntVar` reads it.
-fn int_flag(a: &Args, name: &str) -> Result<Option<i64>> {
-    match a.get(name) {
-        None => Ok(None),
-        Some(text) => text.parse::<i64>().map(Some).map_err(|_| {
-            usage(format!(
-                "invalid value {q} for flag --{name}: strconv.ParseInt: parsing {q}: invalid syntax",
-                q = go_quote(text)
-            ))
-        }),
-    }
-}
-
-/// What `show-secret` and `secrets` show of one secret (`secretDisplayDetails`).
-struct Show {
-    reveal: bool,
-    revision: Option<u32>,
-    revisions: bool,
-    access: bool,
-    json: bool,
-}
-
-fn details(id: &str, s: &Secret, uuid: &str, show: &Show) -> Node {
-    let mut fields: Vec<(String, Node)> = vec![("revision".into(), Node::int(s.latest))];
-    if show.reveal && !s.checksum().is_empty() {
-        fields.push(("checksum".into(), Node::str(s.checksum())));
-    }
-    if let Some(expire) = s.expire() {
-        fields.push(("expires".into(), Node::Time(content::rfc3339(expire))));
-    }
-    if let Some(rotate) = &s.rotate {
-        fields.push(("rotation".into(), Node::str(rotate.clone())));
-    }
-    if let Some(next) = s.next_rotate {
-        fields.push(("rotates".into(), Node::Time(content::rfc3339(next))));
-    }
-    fields.push(("owner".into(), Node::str(s.owner.display())));
-    if let Some(description) = s.description.as_ref().filter(|d| !d.is_empty()) {
-        fields.push(("description".into(), Node::str(description.clone())));
-    }
-    if let Some(label) = s.label.as_ref().filter(|l| !l.is_empty()) {
-        let key = if s.owner == Owner::Model {
-            "name"
-        } else {
-            "label"
-        };
-        fields.push((key.into(), Node::str(label.clone())));
-    }
-    fields.push(("created".into(), Node::Time(content::rfc3339(s.created))));
-    fields.push(("updated".into(), Node::Time(content::rfc3339(s.updated))));
-    if show.reveal {
-        let wanted = show.revision.unwrap_or(s.latest);
-        match s.revisions.get(&wanted) {
-            Some(revision) => {
-                let values: Vec<(String, Node)> = match content::decoded(&revision.content) {
-                    Ok(values) => values
-                        .into_iter()
-                        .map(|(k, v)| (k, Node::str(String::from_utf8_lossy(&v).into_owned())))
-                        .collect(),
-                    Err(e) => vec![("error".into(), Node::str(e))],
-                };
-                if !values.is_empty() {
-                    let inner = Node::Map(values);
-                    let content = if show.json {
-                        Node::Map(vec![("Data".into(), inner)])
-                    } else {
-                        inner
-                    };
-                    fields.push(("content".into(), content));
-                }
-            }
-            None => fields.push((
-                "error".into(),
-                Node::str(format!(
-                    "secret revision {} for {} not found",
-                    wanted,
-                    go_quote(id)
-                )),
-            )),
-        }
-    }
-    if show.revisions {
-        let list = s
-            .revisions
-            .iter()
-            .map(|(n, r)| {
-                let mut entry = vec![
-                    ("revision".into(), Node::int(*n)),
-                    ("backend".into(), Node::str("internal")),
-                    ("created".into(), Node::Time(content::rfc3339(r.created))),
-                    ("updated".into(), Node::Time(content::rfc3339(r.updated))),
-                ];
-                if let Some(expire) = r.expire {
-                    entry.push(("expires".into(), Node::Time(content::rfc3339(expire))));
-                }
-                Node::Map(entry)
-            })
-            .collect();
-        fields.push(("revisions".into(), Node::List(list)));
-    }
-    if show.access && !s.grants.is_empty() {
-        let list = s
-            .grants
-            .iter()
-            .map(|g| {
-                Node::Map(vec![
-                    ("target".into(), Node::str(g.target.tag())),
-                    ("scope".into(), Node::str(g.scope.tag(uuid))),
-                    ("role".into(), Node::str("view")),
-                ])
-            })
-            .collect();
-        fields.push(("access".into(), Node::List(list)));
-    }
-    Node::Map(fields)
-}
-
+/// The `--format` given, else `default`, when the command has it.
 fn format_of(a: &Args, default: &str, allowed: &[&str]) -> Result<String> {
     let format = a.get("format").unwrap_or(default);
     if !allowed.contains(&format) {
-        return Err(usage(format!(
-            "invalid value {q} for option --format: unknown format {q}",
-            q = go_quote(format)
-        )));
+        return Err(unknown_format(format));
     }
     Ok(format.to_owned())
 }
@@ -395,7 +279,7 @@ pub fn show_secret(home: &Home, args: &[String]) -> Result<Output> {
         ],
     )?;
     let format = format_of(&a, "yaml", &["yaml", "json"])?;
-    let revision = int_flag(&a, "revision")?.unwrap_or(0);
+    let revision = a.int("revision")?.unwrap_or(0);
     let Some((given, rest)) = a.positional.split_first() else {
         return Err(usage("secret ID is required"));
     };
@@ -414,8 +298,7 @@ pub fn show_secret(home: &Home, args: &[String]) -> Result<Output> {
         return Err(usage("revision must be a positive integer"));
     }
     if !rest.is_empty() {
-        let quoted: Vec<String> = rest.iter().map(|r| go_quote(r)).collect();
-        return Err(usage(format!("unrecognized args: [{}]", quoted.join(" "))));
+        return Err(unrecognized(rest));
     }
     let model = home.resolve_model(a.get("model"))?;
     let uuid = model.record()?.uuid;
@@ -462,8 +345,7 @@ pub fn list_secrets(home: &Home, args: &[String]) -> Result<Output> {
     )?;
     let format = format_of(&a, "tabular", &["tabular", "yaml", "json"])?;
     if !a.positional.is_empty() {
-        let quoted: Vec<String> = a.positional.iter().map(|r| go_quote(r)).collect();
-        return Err(usage(format!("unrecognized args: [{}]", quoted.join(" "))));
+        return Err(unrecognized(&a.positional));
     }
     let model = home.resolve_model(a.get("model"))?;
     let uuid = model.record()?.uuid;
@@ -523,86 +405,6 @@ fn valid_tag(tag: &str) -> bool {
         .is_some_and(|uuid| !uuid.is_empty())
 }
 
-/// `formatSecretsTabular`: by owner, then latest revision first; the last update as
-/// `UserFriendlyDuration` puts it.
-fn table(secrets: &BTreeMap<&String, &Secret>, now: i64) -> String {
-    let mut rows: Vec<[String; 6]> = secrets
-        .iter()
-        .map(|(id, s)| {
-            let name = match (&s.owner, &s.label) {
-                (Owner::Model, Some(name)) => name.clone(),
-                _ => "-".into(),
-            };
-            [
-                (*id).clone(),
-                name,
-                s.owner.display(),
-                s.rotate.clone().unwrap_or_else(|| "never".into()),
-                s.latest.to_string(),
-                friendly_age(s.updated, now),
-            ]
-        })
-        .collect();
-    rows.sort_by(|a, b| {
-        a[2].cmp(&b[2]).then_with(|| {
-            let (ra, rb) = (
-                a[4].parse::<u32>().unwrap_or(0),
-                b[4].parse::<u32>().unwrap_or(0),
-            );
-            rb.cmp(&ra)
-        })
-    });
-    let header = [
-        "ID",
-        "Name",
-        "Owner",
-        "Rotation",
-        "Revision",
-        "Last updated",
-    ]
-    .map(str::to_owned);
-    let all: Vec<&[String; 6]> = std::iter::once(&header).chain(rows.iter()).collect();
-    let widths: Vec<usize> = (0..6)
-        .map(|c| all.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
-        .collect();
-    let mut out = String::new();
-    for row in all {
-        let mut line = String::new();
-        for (c, cell) in row.iter().enumerate() {
-            if c == 5 {
-                line.push_str(cell);
-            } else if c == 4 {
-                line.push_str(&format!("{cell:>w$}  ", w = widths[c]));
-            } else {
-                line.push_str(&format!("{cell:<w$}  ", w = widths[c]));
-            }
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
-}
-
-/// `common.UserFriendlyDuration`.
-fn friendly_age(when: i64, now: i64) -> String {
-    let since = now - when;
-    let plural =
-        |n: i64, one: &str, many: &str| format!("{n} {} ago", if n == 1 { one } else { many });
-    if since >= 86_400 {
-        return content::rfc3339(when)[..10].to_owned();
-    }
-    if since >= 3600 {
-        return plural(since / 3600, "hour", "hours");
-    }
-    if since >= 60 {
-        return plural(since / 60, "minute", "minutes");
-    }
-    if since >= 2 {
-        return format!("{since} seconds ago");
-    }
-    "just now".into()
-}
-
 /// `juju-local advance-clock DURATION` (the local Juju's own command): moves the model's clock
 /// forward by a Go duration (`90m`, `25h`) and runs the secret hooks that fall due
 /// (`secret-rotate`, `secret-expired`), with those that follow, before it returns.
@@ -628,15 +430,6 @@ pub fn advance_clock(home: &Home, args: &[String]) -> Result<Output> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ages_read_as_juju_writes_them() {
-        assert_eq!(friendly_age(100, 101), "just now");
-        assert_eq!(friendly_age(100, 130), "30 seconds ago");
-        assert_eq!(friendly_age(0, 60), "1 minute ago");
-        assert_eq!(friendly_age(0, 7300), "2 hours ago");
-        assert_eq!(friendly_age(0, 90_000), "1970-01-01");
-    }
 
     #[test]
     fn owner_tags_are_checked() {

@@ -159,22 +159,7 @@ fn relations_table(relations: &Relations) -> String {
             "Message".to_owned(),
         ],
     );
-    let widths: Vec<usize> = (0..5)
-        .map(|i| rows.iter().map(|r| r[i].len()).max().unwrap_or(0))
-        .collect();
-    let mut out = String::from("\n");
-    for row in rows {
-        let mut line = String::new();
-        for (i, cell) in row.iter().enumerate() {
-            line.push_str(cell);
-            if i < 4 {
-                line.push_str(&" ".repeat(widths[i] - cell.len() + 2));
-            }
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
+    format!("\n{}", super::tabulate(&rows))
 }
 
 /// An application's relations as `juju status` prints them (3.1+): each endpoint maps to the

@@ -6,7 +6,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{FORMAT, MODEL, Output, settle};
+use super::{FORMAT, MODEL, Output, settle, unknown_format, unrecognized};
 use crate::args::Args;
 use crate::error::{Result, usage};
 use crate::gofmt::go_quote;
@@ -184,11 +184,7 @@ pub fn list(home: &Home, args: &[String]) -> Result<Output> {
             Ok(Output::out(super::json_or_yaml(&value, Some(format))))
         }
         "tabular" => Ok(Output::out(table(&units))),
-        other => Err(usage(format!(
-            "invalid value {} for option --format: unknown format {}",
-            go_quote(other),
-            go_quote(other)
-        ))),
+        other => Err(unknown_format(other)),
     }
 }
 
@@ -218,22 +214,7 @@ fn table(units: &[(String, String, Vec<Instance>)]) -> String {
             ]);
         }
     }
-    let widths: Vec<usize> = (0..8)
-        .map(|c| rows.iter().map(|r| r[c].len()).max().unwrap_or(0))
-        .collect();
-    let mut out = String::new();
-    for row in rows {
-        let mut line = String::new();
-        for (c, cell) in row.iter().enumerate() {
-            line.push_str(cell);
-            if c < 7 {
-                line.push_str(&" ".repeat(widths[c] - cell.len() + 2));
-            }
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
+    super::tabulate(&rows)
 }
 
 /// The `storage` section `juju status --format json|yaml` shows, if there is any storage.
@@ -265,10 +246,7 @@ pub fn expose(home: &Home, command: &str, args: &[String]) -> Result<Output> {
     let app_name = match a.positional.as_slice() {
         [app] => app.clone(),
         [] => return Err(usage("no application name specified")),
-        [_, rest @ ..] => {
-            let quoted: Vec<String> = rest.iter().map(|r| go_quote(r)).collect();
-            return Err(usage(format!("unrecognized args: [{}]", quoted.join(" "))));
-        }
+        [_, rest @ ..] => return Err(unrecognized(rest)),
     };
     let model = home.resolve_model(a.get("model"))?;
     model.locked(|| {

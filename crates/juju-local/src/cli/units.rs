@@ -13,7 +13,7 @@ use crate::args::{Args, FlagSpec};
 use crate::charm;
 use crate::error::{Result, run_error, usage};
 use crate::relation::{valid_application_name, valid_unit_name};
-use crate::state::{self, Home, UnitRecord};
+use crate::state::{self, Home, Model, UnitRecord};
 use crate::sys;
 
 /// `juju add-unit APP [-n N]`: adds units (numbers never reused) from the application's charm;
@@ -153,28 +153,13 @@ pub fn remove_unit(home: &Home, args: &[String]) -> Result<Output> {
             out.code = 1;
         }
     }
-    if a.has("dry-run") {
-        out.stderr = format!(
-            "This command will perform the following actions:\n{}",
-            out.stderr
-        );
-        return Ok(out);
-    }
-    let mut failures = String::new();
-    model.hooks_locked(|| {
+    finish_removal(&model, out, a.has("dry-run"), || {
         for name in &doomed {
             let (app, number) = model.resolve_unit(name)?;
-            let _lock = state::lock(&model.unit_dir(&app, number).join("unit.lock"))?;
-            let mut unit = model.unit(&app, number)?;
-            unit.dying = true;
-            model.save_unit(&unit)?;
+            mark_dying(&model, &app, number)?;
         }
-        let mut skip = Default::default();
-        failures = settle::settle(&model, &mut skip)?;
         Ok(())
-    })?;
-    out.stderr.push_str(&failures);
-    Ok(out)
+    })
 }
 
 /// `juju remove-application APP…`: its relations and units are dying; the units depart and
@@ -210,15 +195,7 @@ pub fn remove_application(home: &Home, args: &[String]) -> Result<Output> {
             }
         }
     }
-    if a.has("dry-run") {
-        out.stderr = format!(
-            "This command will perform the following actions:\n{}",
-            out.stderr
-        );
-        return Ok(out);
-    }
-    let mut failures = String::new();
-    model.hooks_locked(|| {
+    finish_removal(&model, out, a.has("dry-run"), || {
         for name in &doomed {
             let units = model.locked(|| {
                 let mut app = model.app(name)?;
@@ -234,10 +211,7 @@ pub fn remove_application(home: &Home, args: &[String]) -> Result<Output> {
                 Ok(app.units.clone())
             })?;
             for number in units {
-                let _lock = state::lock(&model.unit_dir(name, number).join("unit.lock"))?;
-                let mut unit = model.unit(name, number)?;
-                unit.dying = true;
-                model.save_unit(&unit)?;
+                mark_dying(&model, name, number)?;
             }
             // An application without units goes at once.
             model.locked(|| {
@@ -248,10 +222,39 @@ pub fn remove_application(home: &Home, args: &[String]) -> Result<Output> {
                 Ok(())
             })?;
         }
-        let mut skip = Default::default();
-        failures = settle::settle(&model, &mut skip)?;
         Ok(())
+    })
+}
+
+/// What both removals end with: with `--dry-run`, the plan (the errors under Juju's heading);
+/// else, under the hooks lock, `doom` marks what goes dying and the hooks that follow run.
+fn finish_removal(
+    model: &Model,
+    mut out: Output,
+    dry_run: bool,
+    doom: impl FnOnce() -> Result<()>,
+) -> Result<Output> {
+    if dry_run {
+        out.stderr = format!(
+            "This command will perform the following actions:\n{}",
+            out.stderr
+        );
+        return Ok(out);
+    }
+    let failures = model.hooks_locked(|| {
+        doom()?;
+        let mut skip = Default::default();
+        settle::settle(model, &mut skip)
     })?;
     out.stderr.push_str(&failures);
     Ok(out)
+}
+
+/// Marks a unit dying, under its lock: it departs its relations, runs `stop` and `remove`,
+/// and goes, when the hooks settle.
+fn mark_dying(model: &Model, app: &str, number: u32) -> Result<()> {
+    let _lock = state::lock(&model.unit_dir(app, number).join("unit.lock"))?;
+    let mut unit = model.unit(app, number)?;
+    unit.dying = true;
+    model.save_unit(&unit)
 }

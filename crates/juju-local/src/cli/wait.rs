@@ -92,7 +92,7 @@ pub fn wait_for(
 pub fn timeout_message(units: &[&str]) -> String {
     let mut tagged: Vec<(String, &str)> = units
         .iter()
-        .map(|u| (format!("unit-{}", u.replace('/', "-")), *u))
+        .map(|u| (crate::relation::unit_tag(u), *u))
         .collect();
     tagged.sort_unstable();
     tagged.dedup();

@@ -254,9 +254,7 @@ fn format_value(value: &Value, format: Option<&str>) -> Reply {
             Value::Bool(false) => "False\n".into(),
             other => gojson::yaml(other),
         }),
-        other => usage_err(format!(
-            "invalid value \"{other}\" for option --format: unknown format \"{other}\""
-        )),
+        other => Err(unknown_format(other)),
     }
 }
 
@@ -264,10 +262,15 @@ fn format_value(value: &Value, format: Option<&str>) -> Reply {
 fn check_format(format: Option<&str>) -> Result<(), Fail> {
     match format {
         None | Some("smart" | "json" | "yaml") => Ok(()),
-        Some(other) => Err(crate::error::usage(format!(
-            "invalid value \"{other}\" for option --format: unknown format \"{other}\""
-        ))),
+        Some(other) => Err(unknown_format(other)),
     }
+}
+
+/// cmd.Output's error for a `--format` the tool does not have (a flag error, exit 2).
+fn unknown_format(format: &str) -> Fail {
+    crate::error::usage(format!(
+        "invalid value \"{format}\" for option --format: unknown format \"{format}\""
+    ))
 }
 
 fn unrecognized(args: &[String]) -> Reply {
