@@ -25,7 +25,7 @@ use crate::schema::sorted;
 use crate::secret::{SecretContent, SecretInfo, SecretOptions, SecretOwner, SecretRead};
 use crate::storage::StorageInfo;
 use crate::tools::{
-    HookTools, LogLevel, StatusInfo, StatusName, StatusTarget, ToolError, ToolErrorKind,
+    self, HookTools, LogLevel, StatusInfo, StatusName, StatusTarget, ToolError, ToolErrorKind,
 };
 
 /// The longest charm-state key and value Juju accepts (`core/quota`).
@@ -210,11 +210,12 @@ impl Backend {
         Some(self.remote_app(relation).to_owned())
     }
 
-    fn not_in_action(&self, tool: &str) -> Result<(), ToolError> {
+    /// `action-*`'s refusal outside an action.
+    fn not_in_action(&self, argv: Vec<String>) -> Result<(), ToolError> {
         if self.params.is_some() {
             return Ok(());
         }
-        Err(failed(vec![tool.to_owned()], 1, "not running an action"))
+        Err(failed(argv, 1, "not running an action"))
     }
 
     /// The relation `id`, or `relation-*`'s refusal of `-r <id>` (an `Init` error: exit 2).
@@ -301,24 +302,24 @@ fn apply(bag: &mut Databag, data: &BTreeMap<String, String>) {
 
 impl HookTools for Backend {
     fn action_get(&mut self) -> Result<Value, ToolError> {
-        self.not_in_action("action-get")?;
+        self.not_in_action(tools::argv::action_get())?;
         Ok(self.params.clone().unwrap_or(Value::Null))
     }
 
     fn action_set(&mut self, pairs: &[(String, String)]) -> Result<(), ToolError> {
-        self.not_in_action("action-set")?;
+        self.not_in_action(tools::argv::action_set(pairs))?;
         self.results.extend(pairs.iter().cloned());
         Ok(())
     }
 
     fn action_log(&mut self, message: &str) -> Result<(), ToolError> {
-        self.not_in_action("action-log")?;
+        self.not_in_action(tools::argv::action_log(message))?;
         self.logs.push(message.to_owned());
         Ok(())
     }
 
     fn action_fail(&mut self, message: &str) -> Result<(), ToolError> {
-        self.not_in_action("action-fail")?;
+        self.not_in_action(tools::argv::action_fail(message))?;
         self.failure = Some(message.to_owned());
         Ok(())
     }
@@ -344,7 +345,7 @@ impl HookTools for Backend {
         if target == StatusTarget::Application {
             if !self.leader {
                 return Err(failed(
-                    argv(&["status-set", "--application"]),
+                    tools::argv::status_set(target, status, message),
                     1,
                     "setting application status: this unit is not the leader",
                 ));
@@ -376,12 +377,7 @@ impl HookTools for Backend {
             StatusTarget::Application => {
                 if !self.leader {
                     return Err(failed(
-                        argv(&[
-                            "status-get",
-                            "--include-data",
-                            "--format=json",
-                            "--application",
-                        ]),
+                        tools::argv::status_get(target),
                         1,
                         "finding application status: this unit is not the leader",
                     ));
@@ -413,8 +409,8 @@ impl HookTools for Backend {
     }
 
     fn relation_list(&mut self, relation_id: u32) -> Result<Vec<String>, ToolError> {
-        let id = relation_id.to_string();
-        let relation = self.relation(relation_id, &argv(&["relation-list", "-r", &id]))?;
+        let relation =
+            self.relation(relation_id, &tools::argv::relation_list(relation_id, false))?;
         let mut members = relation.unit_names(self.remote_app(relation));
         // The hook's relation: a departed unit is no longer a member, and in -broken every
         // member has departed (the uniter's `RemoveMember` before -departed).
@@ -431,8 +427,8 @@ impl HookTools for Backend {
     }
 
     fn relation_remote_app(&mut self, relation_id: u32) -> Result<String, ToolError> {
-        let id = relation_id.to_string();
-        let relation = self.relation(relation_id, &argv(&["relation-list", "-r", &id, "--app"]))?;
+        let relation =
+            self.relation(relation_id, &tools::argv::relation_list(relation_id, true))?;
         Ok(self.remote_app(relation).to_owned())
     }
 
@@ -442,13 +438,7 @@ impl HookTools for Backend {
         member: &str,
         app: bool,
     ) -> Result<BTreeMap<String, String>, ToolError> {
-        let id = relation_id.to_string();
-        let mut args = vec!["relation-get", "-r", &id];
-        if app {
-            args.push("--app");
-        }
-        args.extend(["-", member, "--format=json"]);
-        let args = argv(&args);
+        let args = tools::argv::relation_get(relation_id, member, app);
         let relation = self.relation(relation_id, &args)?;
         let remote_app = self.remote_app(relation);
         let denied = || failed(args.clone(), 1, "permission denied");
@@ -515,13 +505,7 @@ impl HookTools for Backend {
         app: bool,
         data: &BTreeMap<String, String>,
     ) -> Result<(), ToolError> {
-        let id = relation_id.to_string();
-        let mut args = vec!["relation-set", "-r", &id];
-        if app {
-            args.push("--app");
-        }
-        args.extend(["--file", "-"]);
-        let args = argv(&args);
+        let args = tools::argv::relation_set(relation_id, app);
         self.relation(relation_id, &args)?;
         if app && !self.leader {
             return Err(failed(args, 1, "cannot write relation settings"));
@@ -545,7 +529,7 @@ impl HookTools for Backend {
     fn leader_set(&mut self, data: &BTreeMap<String, String>) -> Result<(), ToolError> {
         if !self.leader {
             return Err(failed(
-                argv(&["leader-set"]),
+                tools::argv::leader_set(data),
                 1,
                 "cannot write leadership settings: cannot write settings: not the leader",
             ));
@@ -569,7 +553,7 @@ impl HookTools for Backend {
             } else {
                 continue;
             };
-            return Err(failed(argv(&["state-set", "--file", "-"]), 1, message));
+            return Err(failed(tools::argv::state_set(), 1, message));
         }
         for (key, value) in data {
             self.charm_state.insert(key.clone(), value.clone());

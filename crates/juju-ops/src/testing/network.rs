@@ -15,7 +15,7 @@ use super::backend::failed;
 use super::relation::DEFAULT_ADDRESS;
 use crate::network::{BindAddress, InterfaceAddress, NetworkInfo, UnitAddress};
 use crate::ports::{OpenedPort, Port, PortEndpoints, go_quote};
-use crate::tools::ToolError;
+use crate::tools::{self, ToolError};
 
 /// The ports open on each endpoint; the key `""` stands for every endpoint (a port opened
 /// without `--endpoints`), as Juju keeps them.
@@ -161,7 +161,7 @@ impl NetworkTools {
             }
             let fail = |message: String| {
                 failed(
-                    port_argv("open-port", port, endpoints),
+                    tools::argv::port_tool("open-port", port, endpoints),
                     1,
                     format!(
                         "cannot open {port} (unit {}): {message}",
@@ -198,7 +198,7 @@ impl NetworkTools {
             }
             let fail = |message: String| {
                 failed(
-                    port_argv("close-port", port, endpoints),
+                    tools::argv::port_tool("close-port", port, endpoints),
                     1,
                     format!(
                         "cannot close {port} (unit {}): {message}",
@@ -309,11 +309,7 @@ impl NetworkTools {
         binding: &str,
         relation_id: Option<u32>,
     ) -> Result<NetworkInfo, ToolError> {
-        let mut argv = vec!["network-get".to_owned()];
-        if let Some(id) = relation_id {
-            argv.extend(["-r".to_owned(), id.to_string()]);
-        }
-        argv.extend(["--format=json".to_owned(), binding.to_owned()]);
+        let argv = tools::argv::network_get(binding, relation_id);
         if let Some(id) = relation_id
             && !self.relation_ids.contains(&id)
         {
@@ -368,15 +364,6 @@ fn targets(endpoints: &[String]) -> Vec<&str> {
     } else {
         endpoints.iter().map(String::as_str).collect()
     }
-}
-
-fn port_argv(tool: &str, port: &Port, endpoints: &[String]) -> Vec<String> {
-    let mut argv = vec![tool.to_owned()];
-    if !endpoints.is_empty() {
-        argv.extend(["--endpoints".to_owned(), endpoints.join(",")]);
-    }
-    argv.push(port.to_string());
-    argv
 }
 
 /// Open ports as `opened-ports --endpoints` lists them: each port once, sorted, with `*` when

@@ -12,7 +12,7 @@ use super::backend::failed;
 use super::{Event, State};
 use crate::ports::go_quote;
 use crate::storage::{StorageId, StorageInfo, StorageKind, StorageType, is_storage_name};
-use crate::tools::ToolError;
+use crate::tools::{self, ToolError};
 
 /// A storage instance attached to the unit under test: instance `index` of the storage `name`
 /// that `charmcraft.yaml` declares (`<name>/<index>`, as `JUJU_STORAGE_ID` spells it).
@@ -269,10 +269,9 @@ pub(super) struct StorageTools {
 impl StorageTools {
     /// `storage-get [-s <id>]`.
     pub(super) fn get(&self, id: Option<&str>) -> Result<StorageInfo, ToolError> {
-        let mut argv = vec!["storage-get".to_owned(), "--format=json".to_owned()];
+        let argv = tools::argv::storage_get(id);
         let id = match id {
             Some(id) => {
-                argv.extend(["-s".to_owned(), id.to_owned()]);
                 // The -s flag's value is checked as the command line is read (exit 2).
                 let Some(parsed) = StorageId::parse(id) else {
                     return Err(failed(
@@ -328,9 +327,7 @@ impl StorageTools {
     /// `storage-add <name>=<count>…`: refused as Juju's `Init` refuses it; the storage names are
     /// checked against `charmcraft.yaml` when the run commits ([`Self::commit_problem`]).
     pub(super) fn add(&mut self, counts: &BTreeMap<String, u32>) -> Result<(), ToolError> {
-        let argv: Vec<String> = std::iter::once("storage-add".to_owned())
-            .chain(counts.iter().map(|(name, n)| format!("{name}={n}")))
-            .collect();
+        let argv = tools::argv::storage_add(counts);
         if counts.is_empty() {
             return Err(failed(argv, 2, "storage add requires a storage directive"));
         }

@@ -6,8 +6,10 @@
 //! existing implementations keep compiling (see the trait's docs).
 //!
 //! Here: the trait, its error ([`ToolError`]) and the small types its methods take and return;
-//! `subprocess.rs`: [`Subprocess`], the real tools run as child processes.
+//! `argv.rs`: each tool's command line; `subprocess.rs`: [`Subprocess`], the real tools run as
+//! child processes.
 
+pub(crate) mod argv;
 mod subprocess;
 
 use std::collections::BTreeMap;
@@ -162,7 +164,8 @@ impl std::error::Error for ToolError {}
 ///
 /// Implementations: [`Subprocess`] (the real hook tools) and the testing harness's in-memory
 /// backend; a test may implement it too, e.g. to record calls. Arguments are already validated
-/// by the callers in this crate.
+/// by the callers in this crate. Each method's doc gives the tool's grammar; [`Subprocess`] runs
+/// it as written there, and a [`ToolError`] names the command line (`argv`).
 ///
 /// # Adding hook tools
 ///
@@ -223,7 +226,7 @@ pub trait HookTools {
         let _ = relation_id;
         Err(ToolError::unsupported("relation-list"))
     }
-    /// `relation-get -r <id> [--app] - <member> --format=json`: one databag, where `member` is
+    /// `relation-get -r <id> [--app] --format=json - <member>`: one databag, where `member` is
     /// a unit name, or with `app` an application name. The caller has checked Juju's access
     /// rules.
     fn relation_get(
@@ -305,7 +308,7 @@ pub trait HookTools {
     fn opened_ports(&mut self) -> Result<Vec<OpenedPort>, ToolError> {
         Err(ToolError::unsupported("opened-ports"))
     }
-    /// `network-get <binding> [-r <id>] --format=json`: the binding's network (as the remote
+    /// `network-get [-r <id>] --format=json <binding>`: the binding's network (as the remote
     /// side of relation `id` sees it, when given).
     fn network_get(
         &mut self,

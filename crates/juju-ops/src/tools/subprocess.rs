@@ -10,7 +10,9 @@ use std::process::{Command, Stdio};
 
 use serde_json::{Map, Value};
 
-use super::{HookTools, LogLevel, StatusInfo, StatusName, StatusTarget, ToolError, ToolErrorKind};
+use super::{
+    HookTools, LogLevel, StatusInfo, StatusName, StatusTarget, ToolError, ToolErrorKind, argv,
+};
 use crate::network::{NetworkInfo, UnitAddress};
 use crate::ports::{OpenedPort, Port};
 use crate::secret::{self, SecretContent, SecretInfo, SecretOptions, SecretOwner, SecretRead};
@@ -45,26 +47,22 @@ impl Subprocess {
         }
     }
 
-    pub(crate) fn run(&self, tool: &str, args: &[&str]) -> Result<String, ToolError> {
-        self.run_with_stdin(tool, args, None)
+    /// Runs `argv` (the tool, then its arguments) and returns its stdout.
+    pub(crate) fn run(&self, argv: &[String]) -> Result<String, ToolError> {
+        self.run_with_stdin(argv, None)
     }
 
-    /// Runs `tool`, feeding `stdin` to it when given (for `--file -`), and returns its stdout.
-    fn run_with_stdin(
-        &self,
-        tool: &str,
-        args: &[&str],
-        stdin: Option<&str>,
-    ) -> Result<String, ToolError> {
-        let argv = || {
-            std::iter::once(tool)
-                .chain(args.iter().copied())
-                .map(str::to_owned)
-                .collect()
-        };
+    /// Runs `argv`, feeding `stdin` to it when given (for `--file -`), and returns its stdout.
+    fn run_with_stdin(&self, argv: &[String], stdin: Option<&str>) -> Result<String, ToolError> {
+        let (tool, args) = argv.split_first().ok_or_else(|| ToolError {
+            argv: Vec::new(),
+            kind: ToolErrorKind::Spawn {
+                reason: "no hook tool named".to_owned(),
+            },
+        })?;
         if let Some(arg) = args.iter().find(|a| a.len() >= MAX_ARG_LEN) {
             return Err(ToolError {
-                argv: vec![tool.to_owned()],
+                argv: vec![tool.clone()],
                 kind: ToolErrorKind::TooLarge {
                     reason: format!(
                         "an argument is {} bytes, over the {MAX_ARG_LEN}-byte limit Linux puts on one argument",
@@ -79,7 +77,7 @@ impl Subprocess {
         }
         command.args(args);
         let spawn_error = |e: std::io::Error| ToolError {
-            argv: argv(),
+            argv: argv.to_vec(),
             kind: ToolErrorKind::Spawn {
                 reason: e.to_string(),
             },
@@ -111,7 +109,7 @@ impl Subprocess {
         };
         if !output.status.success() {
             return Err(ToolError {
-                argv: argv(),
+                argv: argv.to_vec(),
                 kind: ToolErrorKind::Failed {
                     code: output.status.code(),
                     stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
@@ -119,101 +117,76 @@ impl Subprocess {
             });
         }
         String::from_utf8(output.stdout).map_err(|e| ToolError {
-            argv: argv(),
+            argv: argv.to_vec(),
             kind: ToolErrorKind::BadOutput {
                 reason: format!("not UTF-8: {e}"),
             },
         })
     }
 
-    pub(crate) fn run_json(&self, tool: &str, args: &[&str]) -> Result<Value, ToolError> {
-        let out = self.run(tool, args)?;
+    /// Runs `argv` and reads its stdout as JSON.
+    pub(crate) fn run_json(&self, argv: &[String]) -> Result<Value, ToolError> {
+        let out = self.run(argv)?;
         serde_json::from_str(&out)
-            .map_err(|e| bad_output(tool, args, format!("invalid JSON ({e}): {out:?}")))
+            .map_err(|e| bad_output(argv, format!("invalid JSON ({e}): {out:?}")))
     }
 
     /// Runs a tool printing a map of strings (`relation-get`, `leader-get`, `state-get`); Juju
     /// prints `null` for an empty one.
-    fn run_string_map(
-        &self,
-        tool: &str,
-        args: &[&str],
-    ) -> Result<BTreeMap<String, String>, ToolError> {
-        match self.run_json(tool, args)? {
+    fn run_string_map(&self, argv: &[String]) -> Result<BTreeMap<String, String>, ToolError> {
+        match self.run_json(argv)? {
             Value::Null => Ok(BTreeMap::new()),
             Value::Object(map) => map
                 .into_iter()
                 .map(|(k, v)| match v {
                     Value::String(s) => Ok((k, s)),
                     other => Err(bad_output(
-                        tool,
-                        args,
+                        argv,
                         format!("the value of {k:?} is {other}, not a string"),
                     )),
                 })
                 .collect(),
             other => Err(bad_output(
-                tool,
-                args,
+                argv,
                 format!("expected a map of strings, got {other}"),
             )),
         }
     }
 
     /// Runs a tool printing a list of strings (`relation-ids`, `relation-list`).
-    pub(crate) fn run_string_list(
-        &self,
-        tool: &str,
-        args: &[&str],
-    ) -> Result<Vec<String>, ToolError> {
-        match self.run_json(tool, args)? {
+    pub(crate) fn run_string_list(&self, argv: &[String]) -> Result<Vec<String>, ToolError> {
+        match self.run_json(argv)? {
             Value::Null => Ok(Vec::new()),
             Value::Array(items) => items
                 .into_iter()
                 .map(|item| match item {
                     Value::String(s) => Ok(s),
                     other => Err(bad_output(
-                        tool,
-                        args,
+                        argv,
                         format!("expected a list of strings, got an item {other}"),
                     )),
                 })
                 .collect(),
             other => Err(bad_output(
-                tool,
-                args,
+                argv,
                 format!("expected a list of strings, got {other}"),
             )),
         }
     }
-}
 
-impl Subprocess {
-    /// `open-port`/`close-port [--endpoints a,b] <port>`; the port printed as Juju prints it, so
-    /// the tool reads back the same range.
-    fn run_port_tool(
-        &self,
-        tool: &str,
-        port: &Port,
-        endpoints: &[String],
-    ) -> Result<(), ToolError> {
-        let port = port.to_string();
-        let joined = endpoints.join(",");
-        let mut args = Vec::with_capacity(3);
-        if !endpoints.is_empty() {
-            args.extend(["--endpoints", joined.as_str()]);
+    /// Runs a tool printing one JSON string (`relation-list --app`, `unit-get`).
+    fn run_string(&self, argv: &[String], what: &str) -> Result<String, ToolError> {
+        match self.run_json(argv)? {
+            Value::String(s) => Ok(s),
+            other => Err(bad_output(argv, format!("expected {what}, got {other}"))),
         }
-        args.push(port.as_str());
-        self.run(tool, &args).map(drop)
     }
 }
 
-pub(crate) fn bad_output(tool: &str, args: &[&str], reason: String) -> ToolError {
+/// The tool printed something other than what its `--format=json` promises.
+pub(crate) fn bad_output(argv: &[String], reason: String) -> ToolError {
     ToolError {
-        argv: std::iter::once(tool)
-            .chain(args.iter().copied())
-            .map(str::to_owned)
-            .collect(),
+        argv: argv.to_vec(),
         kind: ToolErrorKind::BadOutput { reason },
     }
 }
@@ -301,39 +274,38 @@ fn yaml_quoted(s: &str) -> String {
 
 impl HookTools for Subprocess {
     fn action_get(&mut self) -> Result<Value, ToolError> {
-        self.run_json("action-get", &["--format=json"])
+        self.run_json(&argv::action_get())
     }
 
+    /// In batches of at most `ACTION_SET_BATCH` bytes of arguments.
     fn action_set(&mut self, pairs: &[(String, String)]) -> Result<(), ToolError> {
-        let args: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        let mut batch: Vec<&str> = Vec::new();
+        let mut start = 0;
         let mut size = 0;
-        for arg in &args {
-            if !batch.is_empty() && size + arg.len() > ACTION_SET_BATCH {
-                self.run("action-set", &batch)?;
-                batch.clear();
+        for (i, (k, v)) in pairs.iter().enumerate() {
+            let len = k.len() + v.len() + 1;
+            if i > start && size + len > ACTION_SET_BATCH {
+                self.run(&argv::action_set(&pairs[start..i]))?;
+                start = i;
                 size = 0;
             }
-            size += arg.len() + 1;
-            batch.push(arg);
+            size += len + 1;
         }
-        if !batch.is_empty() {
-            self.run("action-set", &batch)?;
+        if start < pairs.len() {
+            self.run(&argv::action_set(&pairs[start..]))?;
         }
         Ok(())
     }
 
     fn action_log(&mut self, message: &str) -> Result<(), ToolError> {
-        self.run("action-log", &["--", message]).map(drop)
+        self.run(&argv::action_log(message)).map(drop)
     }
 
     fn action_fail(&mut self, message: &str) -> Result<(), ToolError> {
-        self.run("action-fail", &["--", message]).map(drop)
+        self.run(&argv::action_fail(message)).map(drop)
     }
 
     fn juju_log(&mut self, level: LogLevel, message: &str) -> Result<(), ToolError> {
-        self.run("juju-log", &["--log-level", level.as_str(), "--", message])
-            .map(drop)
+        self.run(&argv::juju_log(level, message)).map(drop)
     }
 
     fn status_set(
@@ -342,73 +314,57 @@ impl HookTools for Subprocess {
         status: StatusName,
         message: &str,
     ) -> Result<(), ToolError> {
-        let mut args = Vec::with_capacity(4);
-        if target == StatusTarget::Application {
-            args.push("--application");
-        }
-        args.extend([status.as_str(), message]);
-        self.run("status-set", &args).map(drop)
+        self.run(&argv::status_set(target, status, message))
+            .map(drop)
     }
 
     fn application_version_set(&mut self, version: &str) -> Result<(), ToolError> {
-        self.run("application-version-set", &[version]).map(drop)
+        self.run(&argv::application_version_set(version)).map(drop)
     }
 
     fn config_get(&mut self) -> Result<Map<String, Value>, ToolError> {
-        match self.run_json("config-get", &["--format=json"])? {
+        let argv = argv::config_get();
+        match self.run_json(&argv)? {
             Value::Object(map) => Ok(map),
             Value::Null => Ok(Map::new()),
-            other => Err(ToolError {
-                argv: vec!["config-get".into(), "--format=json".into()],
-                kind: ToolErrorKind::BadOutput {
-                    reason: format!("expected a JSON object, got {other}"),
-                },
-            }),
+            other => Err(bad_output(
+                &argv,
+                format!("expected a JSON object, got {other}"),
+            )),
         }
     }
 
     fn is_leader(&mut self) -> Result<bool, ToolError> {
-        match self.run_json("is-leader", &["--format=json"])? {
+        let argv = argv::is_leader();
+        match self.run_json(&argv)? {
             Value::Bool(b) => Ok(b),
-            other => Err(ToolError {
-                argv: vec!["is-leader".into(), "--format=json".into()],
-                kind: ToolErrorKind::BadOutput {
-                    reason: format!("expected true or false, got {other}"),
-                },
-            }),
+            other => Err(bad_output(
+                &argv,
+                format!("expected true or false, got {other}"),
+            )),
         }
     }
 
     fn status_get(&mut self, target: StatusTarget) -> Result<StatusInfo, ToolError> {
-        let mut args = vec!["--include-data", "--format=json"];
-        if target == StatusTarget::Application {
-            args.push("--application");
-        }
-        let value = self.run_json("status-get", &args)?;
-        parse_status(&value, target).map_err(|reason| bad_output("status-get", &args, reason))
+        let argv = argv::status_get(target);
+        let value = self.run_json(&argv)?;
+        parse_status(&value, target).map_err(|reason| bad_output(&argv, reason))
     }
 
     fn relation_ids(&mut self, endpoint: &str) -> Result<Vec<String>, ToolError> {
-        self.run_string_list("relation-ids", &[endpoint, "--format=json"])
+        self.run_string_list(&argv::relation_ids(endpoint))
     }
 
     fn relation_list(&mut self, relation_id: u32) -> Result<Vec<String>, ToolError> {
-        let id = relation_id.to_string();
-        self.run_string_list("relation-list", &["-r", &id, "--format=json"])
+        self.run_string_list(&argv::relation_list(relation_id, false))
     }
 
     fn relation_remote_app(&mut self, relation_id: u32) -> Result<String, ToolError> {
-        let id = relation_id.to_string();
-        let args = ["-r", id.as_str(), "--app", "--format=json"];
         // `relation-list --app` writes `RemoteApplicationName()`, a string.
-        match self.run_json("relation-list", &args)? {
-            Value::String(app) => Ok(app),
-            other => Err(bad_output(
-                "relation-list",
-                &args,
-                format!("expected the remote application's name, got {other}"),
-            )),
-        }
+        self.run_string(
+            &argv::relation_list(relation_id, true),
+            "the remote application's name",
+        )
     }
 
     fn relation_get(
@@ -417,14 +373,7 @@ impl HookTools for Subprocess {
         member: &str,
         app: bool,
     ) -> Result<BTreeMap<String, String>, ToolError> {
-        let id = relation_id.to_string();
-        let mut args = vec!["-r", &id];
-        if app {
-            args.push("--app");
-        }
-        // `-` for every key, then whose bag (`relation-get [<key>|-] [<unit|app>]`).
-        args.extend(["--format=json", "-", member]);
-        self.run_string_map("relation-get", &args)
+        self.run_string_map(&argv::relation_get(relation_id, member, app))
     }
 
     fn relation_set(
@@ -433,81 +382,65 @@ impl HookTools for Subprocess {
         app: bool,
         data: &BTreeMap<String, String>,
     ) -> Result<(), ToolError> {
-        let id = relation_id.to_string();
-        let mut args = vec!["-r", &id];
-        if app {
-            args.push("--app");
-        }
-        args.extend(["--file", "-"]);
-        self.run_with_stdin("relation-set", &args, Some(&settings_yaml(data)))
+        let argv = argv::relation_set(relation_id, app);
+        self.run_with_stdin(&argv, Some(&settings_yaml(data)))
             .map(drop)
     }
 
     fn leader_get(&mut self) -> Result<BTreeMap<String, String>, ToolError> {
-        self.run_string_map("leader-get", &["--format=json"])
+        self.run_string_map(&argv::leader_get())
     }
 
     fn leader_set(&mut self, data: &BTreeMap<String, String>) -> Result<(), ToolError> {
-        // `leader-set` has no `--file`: key=value arguments (`keyvalues.Parse`, split at the
-        // first `=`), after `--` so a key cannot be read as a flag.
-        let pairs: Vec<String> = data.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        let mut args = vec!["--"];
-        args.extend(pairs.iter().map(String::as_str));
-        self.run("leader-set", &args).map(drop)
+        self.run(&argv::leader_set(data)).map(drop)
     }
 
     fn state_get(&mut self) -> Result<BTreeMap<String, String>, ToolError> {
-        self.run_string_map("state-get", &["--format=json"])
+        self.run_string_map(&argv::state_get())
     }
 
     fn state_set(&mut self, data: &BTreeMap<String, String>) -> Result<(), ToolError> {
-        self.run_with_stdin("state-set", &["--file", "-"], Some(&settings_yaml(data)))
+        self.run_with_stdin(&argv::state_set(), Some(&settings_yaml(data)))
             .map(drop)
     }
 
     fn state_delete(&mut self, key: &str) -> Result<(), ToolError> {
-        self.run("state-delete", &["--", key]).map(drop)
+        self.run(&argv::state_delete(key)).map(drop)
     }
 
     // Storage, ports and network.
 
     fn storage_get(&mut self, id: Option<&str>) -> Result<StorageInfo, ToolError> {
-        let mut args = vec!["--format=json"];
-        if let Some(id) = id {
-            args.extend(["-s", id]);
-        }
-        let value = self.run_json("storage-get", &args)?;
+        let argv = argv::storage_get(id);
+        let value = self.run_json(&argv)?;
         serde_json::from_value(value)
-            .map_err(|e| bad_output("storage-get", &args, format!("not {{kind, location}}: {e}")))
+            .map_err(|e| bad_output(&argv, format!("not {{kind, location}}: {e}")))
     }
 
     fn storage_list(&mut self, name: Option<&str>) -> Result<Vec<String>, ToolError> {
-        let mut args = vec!["--format=json"];
-        args.extend(name);
-        self.run_string_list("storage-list", &args)
+        self.run_string_list(&argv::storage_list(name))
     }
 
     fn storage_add(&mut self, counts: &BTreeMap<String, u32>) -> Result<(), ToolError> {
-        let args: Vec<String> = counts.iter().map(|(k, n)| format!("{k}={n}")).collect();
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        self.run("storage-add", &args).map(drop)
+        self.run(&argv::storage_add(counts)).map(drop)
     }
 
     fn open_port(&mut self, port: &Port, endpoints: &[String]) -> Result<(), ToolError> {
-        self.run_port_tool("open-port", port, endpoints)
+        self.run(&argv::port_tool("open-port", port, endpoints))
+            .map(drop)
     }
 
     fn close_port(&mut self, port: &Port, endpoints: &[String]) -> Result<(), ToolError> {
-        self.run_port_tool("close-port", port, endpoints)
+        self.run(&argv::port_tool("close-port", port, endpoints))
+            .map(drop)
     }
 
     fn opened_ports(&mut self) -> Result<Vec<OpenedPort>, ToolError> {
-        let args = ["--endpoints", "--format=json"];
-        self.run_string_list("opened-ports", &args)?
+        let argv = argv::opened_ports();
+        self.run_string_list(&argv)?
             .iter()
             .map(|line| {
-                OpenedPort::parse(line)
-                    .map_err(|e| bad_output("opened-ports", &args, format!("{line:?}: {e}")))
+                OpenedPort::parse(line).map_err(|e| bad_output(&argv, format!("{line:?}: {e}")))
             })
             .collect()
     }
@@ -517,26 +450,13 @@ impl HookTools for Subprocess {
         binding: &str,
         relation_id: Option<u32>,
     ) -> Result<NetworkInfo, ToolError> {
-        let id = relation_id.map(|id| id.to_string());
-        let mut args = Vec::with_capacity(4);
-        if let Some(id) = &id {
-            args.extend(["-r", id.as_str()]);
-        }
-        args.extend(["--format=json", binding]);
-        let value = self.run_json("network-get", &args)?;
-        serde_json::from_value(value).map_err(|e| bad_output("network-get", &args, e.to_string()))
+        let argv = argv::network_get(binding, relation_id);
+        let value = self.run_json(&argv)?;
+        serde_json::from_value(value).map_err(|e| bad_output(&argv, e.to_string()))
     }
 
     fn unit_get(&mut self, address: UnitAddress) -> Result<String, ToolError> {
-        let args = ["--format=json", address.as_str()];
-        match self.run_json("unit-get", &args)? {
-            Value::String(address) => Ok(address),
-            other => Err(bad_output(
-                "unit-get",
-                &args,
-                format!("expected an address, got {other}"),
-            )),
-        }
+        self.run_string(&argv::unit_get(address), "an address")
     }
 
     fn secret_add(
