@@ -1,26 +1,35 @@
-//! The charm registry and the dispatcher: which handler runs for `JUJU_DISPATCH_PATH`, and how
-//! its outcome becomes an exit code, `action-fail` and log lines.
+//! The charm registry and the dispatcher: which handler runs for `JUJU_DISPATCH_PATH`.
 //!
 //! Handlers are functions or closures (`Fn + Send + Sync + 'static`), so a charm can capture its
-//! own state; [`Dispatch`] is the parsed `JUJU_DISPATCH_PATH`.
+//! own state. Here: [`Charm`], its registration methods, [`Charm::dispatch`] and
+//! [`Charm::main`]; `dispatch.rs`: the parsed `JUJU_DISPATCH_PATH` ([`Dispatch`]) and how a
+//! handler's outcome becomes an exit code, `action-fail` and log lines ([`Outcome`]);
+//! `metadata.rs`: what the charm declares ([`Charm::schema_json`]) under Juju's rules for hook
+//! names and endpoints ([`STANDARD_HOOKS`], [`Charm::hook_problems`]).
 
-use std::any::Any;
+mod dispatch;
+mod metadata;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::process::ExitCode;
-use std::str::FromStr;
 
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
+pub(crate) use self::dispatch::finish;
+pub use self::dispatch::{Dispatch, DispatchPathError, EventKind, Outcome};
+use self::dispatch::{refuse, refuse_params};
+use self::metadata::DeclaredEndpoint;
+pub use self::metadata::{Hook, STANDARD_HOOKS, STORAGE_HOOK_KINDS, WORKLOAD_HOOK_KINDS};
 use crate::event::{ActionEvent, HookEvent, Unit, UnitEnv};
-use crate::params::{self, ParamErrors};
-use crate::relation::{Endpoint, Relation, RelationError, RelationEvent, RelationKind, Role};
+use crate::params;
+use crate::relation::{Endpoint, Relation, RelationError, RelationEvent, RelationKind};
 use crate::schema::{self, ActionSpec, SchemaError};
 use crate::secret::{SecretEvent, SecretKind, secret_runner};
-use crate::tools::{HookTools, LogLevel, Subprocess};
+use crate::tools::{HookTools, Subprocess};
 
 /// What a handler returns. Any error type converts with `?`.
 pub type HandlerResult = Result<(), Box<dyn std::error::Error + Send + Sync + 'static>>;
@@ -87,263 +96,6 @@ pub struct Charm {
     /// Endpoints declared twice with different metadata, as schema errors.
     endpoint_conflicts: Vec<String>,
     config: Option<ConfigOptionsFn>,
-}
-
-/// An endpoint's `charmcraft.yaml` entry, from its [`Endpoint`] type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct DeclaredEndpoint {
-    interface: &'static str,
-    role: Role,
-    limit: Option<u32>,
-    optional: bool,
-}
-
-impl DeclaredEndpoint {
-    fn of<E: Endpoint>() -> DeclaredEndpoint {
-        DeclaredEndpoint {
-            interface: E::INTERFACE,
-            role: E::ROLE,
-            limit: E::LIMIT,
-            optional: E::OPTIONAL,
-        }
-    }
-
-    /// The entry as charmcraft writes it: `limit` only when set, `optional` only when true
-    /// (charmcraft's defaults are no limit and `false`).
-    fn to_json(self) -> Value {
-        let mut entry = Map::new();
-        entry.insert("interface".into(), json!(self.interface));
-        if let Some(limit) = self.limit {
-            entry.insert("limit".into(), json!(limit));
-        }
-        if self.optional {
-            entry.insert("optional".into(), json!(true));
-        }
-        Value::Object(entry)
-    }
-}
-
-impl fmt::Display for DeclaredEndpoint {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.role.section(), self.interface)?;
-        if let Some(limit) = self.limit {
-            write!(f, ", limit {limit}")?;
-        }
-        if self.optional {
-            write!(f, ", optional")?;
-        }
-        Ok(())
-    }
-}
-
-/// The hooks Juju runs that belong to no relation, storage or container: every unit hook of
-/// Juju 3.x (`juju/charm` `hooks.go`) and 4.x (`internal/charm/hooks`), and the secret hooks.
-pub const STANDARD_HOOKS: [&str; 18] = [
-    "install",
-    "start",
-    "config-changed",
-    "upgrade-charm",
-    "stop",
-    "remove",
-    "collect-metrics",
-    "meter-status-changed",
-    "leader-elected",
-    "leader-deposed",
-    "leader-settings-changed",
-    "update-status",
-    "pre-series-upgrade",
-    "post-series-upgrade",
-    "secret-changed",
-    "secret-expired",
-    "secret-remove",
-    "secret-rotate",
-];
-
-/// The storage hooks, `<storage>-<kind>`.
-pub const STORAGE_HOOK_KINDS: [&str; 2] = ["storage-attached", "storage-detaching"];
-
-/// The workload hooks, `<container>-<kind>`.
-pub const WORKLOAD_HOOK_KINDS: [&str; 4] = [
-    "pebble-ready",
-    "pebble-custom-notice",
-    "pebble-check-failed",
-    "pebble-check-recovered",
-];
-
-/// The endpoint every charm has without declaring it (subordinates relate to it).
-const IMPLICIT_ENDPOINT: &str = "juju-info";
-
-/// Lowercase letters, digits and hyphens, starting with a letter: the names of endpoints,
-/// storage and containers as hook-name prefixes.
-fn is_scoped_name(name: &str) -> bool {
-    let mut bytes = name.bytes();
-    bytes.next().is_some_and(|b| b.is_ascii_lowercase())
-        && bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-}
-
-/// Juju reserves `juju` and `juju-*` for relation names and provided interfaces
-/// (`juju/charm` `meta.go`, `reservedName`).
-fn is_reserved(name: &str) -> bool {
-    name == "juju" || name.starts_with("juju-")
-}
-
-/// How one dispatch ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    /// The handler returned `Ok` (for an action: possibly after calling `fail`).
-    Completed,
-    /// No handler for this hook: nothing ran.
-    Skipped,
-    /// The action could not start (unknown action, invalid params); `action-fail` was called.
-    Refused { message: String },
-    /// The handler returned an error; for an action `action-fail` was called with it.
-    Errored { message: String },
-    /// The handler panicked.
-    Panicked { message: String },
-}
-
-impl Outcome {
-    /// The process exit code Juju should see after an event of `kind`: non-zero only for a
-    /// panic, or a hook handler error (so Juju puts the unit in error state). A failed action
-    /// exits 0: `action-fail` already reported it.
-    ///
-    /// ```
-    /// # extern crate juju_ops as ops;
-    /// use ops::{EventKind, Outcome};
-    ///
-    /// let errored = Outcome::Errored { message: "no disk".into() };
-    /// assert_eq!(errored.exit_code(EventKind::Hook), 1);
-    /// assert_eq!(errored.exit_code(EventKind::Action), 0);
-    /// ```
-    pub fn exit_code(&self, kind: EventKind) -> u8 {
-        match self {
-            Outcome::Completed | Outcome::Skipped | Outcome::Refused { .. } => 0,
-            Outcome::Errored { .. } if kind == EventKind::Action => 0,
-            Outcome::Errored { .. } | Outcome::Panicked { .. } => 1,
-        }
-    }
-}
-
-/// Whether an event is a hook or an action: they report a failed handler differently.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum EventKind {
-    Hook,
-    Action,
-}
-
-/// The event named by `JUJU_DISPATCH_PATH`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Dispatch {
-    Hook(String),
-    Action(String),
-}
-
-impl Dispatch {
-    /// Parses `hooks/<name>` or `actions/<name>` (also available as [`str::parse`]).
-    ///
-    /// ```
-    /// # extern crate juju_ops as ops;
-    /// use ops::{Dispatch, EventKind};
-    ///
-    /// let event = Dispatch::parse("actions/snapshot").unwrap();
-    /// assert_eq!(event, Dispatch::Action("snapshot".into()));
-    /// assert_eq!(event.kind(), EventKind::Action);
-    /// assert_eq!(Dispatch::parse("install").unwrap_err().path, "install");
-    /// ```
-    pub fn parse(path: &str) -> Result<Dispatch, DispatchPathError> {
-        match path.split_once('/') {
-            Some(("hooks", name)) if !name.is_empty() && !name.contains('/') => {
-                Ok(Dispatch::Hook(name.to_owned()))
-            }
-            Some(("actions", name)) if !name.is_empty() && !name.contains('/') => {
-                Ok(Dispatch::Action(name.to_owned()))
-            }
-            _ => Err(DispatchPathError {
-                path: path.to_owned(),
-            }),
-        }
-    }
-
-    /// Whether this is a hook or an action.
-    pub fn kind(&self) -> EventKind {
-        match self {
-            Dispatch::Hook(_) => EventKind::Hook,
-            Dispatch::Action(_) => EventKind::Action,
-        }
-    }
-
-    /// The hook or action name.
-    pub fn name(&self) -> &str {
-        match self {
-            Dispatch::Hook(name) | Dispatch::Action(name) => name,
-        }
-    }
-}
-
-impl FromStr for Dispatch {
-    type Err = DispatchPathError;
-
-    fn from_str(path: &str) -> Result<Dispatch, DispatchPathError> {
-        Dispatch::parse(path)
-    }
-}
-
-/// A `JUJU_DISPATCH_PATH` that is neither `hooks/<name>` nor `actions/<name>`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DispatchPathError {
-    /// The path as given.
-    pub path: String,
-}
-
-impl fmt::Display for DispatchPathError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "JUJU_DISPATCH_PATH is {:?}; expected hooks/<name> or actions/<name>",
-            self.path
-        )
-    }
-}
-
-impl std::error::Error for DispatchPathError {}
-
-/// Hooks a charm commonly handles. Any other hook name can be given as a string.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Hook {
-    Install,
-    Start,
-    Stop,
-    Remove,
-    ConfigChanged,
-    UpdateStatus,
-    UpgradeCharm,
-    LeaderElected,
-    LeaderSettingsChanged,
-    PostSeriesUpgrade,
-}
-
-impl Hook {
-    /// The hook name as Juju spells it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Hook::Install => "install",
-            Hook::Start => "start",
-            Hook::Stop => "stop",
-            Hook::Remove => "remove",
-            Hook::ConfigChanged => "config-changed",
-            Hook::UpdateStatus => "update-status",
-            Hook::UpgradeCharm => "upgrade-charm",
-            Hook::LeaderElected => "leader-elected",
-            Hook::LeaderSettingsChanged => "leader-settings-changed",
-            Hook::PostSeriesUpgrade => "post-series-upgrade",
-        }
-    }
-}
-
-impl AsRef<str> for Hook {
-    fn as_ref(&self) -> &str {
-        self.name()
-    }
 }
 
 impl fmt::Debug for Charm {
@@ -649,65 +401,6 @@ impl Charm {
     pub fn config_options(&self) -> Result<Option<Map<String, Value>>, SchemaError> {
         self.config.map(|f| f()).transpose()
     }
-
-    /// The charm's schemas as JSON: `{"actions": {name: spec}, "config": {"options": …},
-    /// "requires": {…}, "provides": {…}, "peers": {…}, "hooks": [name, …]}`. This is what
-    /// `cargo xtask sync` writes into `charmcraft.yaml` and checks it against.
-    ///
-    /// Each endpoint is `{"interface": …}`, with `limit` when set and `optional` when true;
-    /// the three endpoint sections are always present. `hooks` lists every hook the charm
-    /// handles, sorted. It fails on an invalid or conflicting endpoint and on a hook Juju would
-    /// never run (see [`Charm::hook_problems`]).
-    pub fn schema_json(&self) -> Result<Value, SchemaError> {
-        let mut actions = Map::new();
-        for spec in self.action_specs()? {
-            actions.insert(spec.name.clone(), spec.to_yaml_value());
-        }
-        let mut out = Map::new();
-        out.insert("actions".into(), Value::Object(actions));
-        if let Some(options) = self.config_options()? {
-            out.insert("config".into(), json!({ "options": options }));
-        }
-        self.check_endpoints()?;
-        let problems = self.hook_problems();
-        if !problems.is_empty() {
-            return Err(SchemaError::new(
-                schema::HOOKS_SUBJECT,
-                format!(
-                    "the charm handles {}, which Juju never runs: a hook is one of Juju's \
-                     ({}), <endpoint>-relation-<{}> for a declared endpoint, \
-                     <storage>-{{{}}} or <container>-{{{}}}; declared endpoints: {} \
-                     (declare one with Charm::endpoint::<E>() or Charm::on_relation)",
-                    quoted_list(&problems),
-                    STANDARD_HOOKS.join(", "),
-                    RelationKind::ALL.map(RelationKind::as_str).join("|"),
-                    STORAGE_HOOK_KINDS.join(","),
-                    WORKLOAD_HOOK_KINDS.join(","),
-                    if self.endpoints.is_empty() {
-                        "none".to_owned()
-                    } else {
-                        self.endpoints
-                            .keys()
-                            .copied()
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    },
-                ),
-            ));
-        }
-        for role in [Role::Requires, Role::Provides, Role::Peers] {
-            let section: Map<String, Value> = self
-                .endpoints
-                .iter()
-                .filter(|(_, declared)| declared.role == role)
-                .map(|(name, declared)| ((*name).to_owned(), declared.to_json()))
-                .collect();
-            out.insert(role.section().into(), Value::Object(section));
-        }
-        out.insert("hooks".into(), json!(self.hook_names()));
-        Ok(Value::Object(out))
-    }
-
     /// Every hook the charm handles, sorted: the names given to [`Charm::on`], the relation
     /// hooks of [`Charm::on_relation`] and the storage hooks of [`Charm::on_storage`].
     pub fn hook_names(&self) -> Vec<&str> {
@@ -719,69 +412,6 @@ impl Charm {
     pub(crate) fn declares_endpoints(&self) -> bool {
         !self.endpoints.is_empty()
     }
-
-    /// The hooks registered by name with [`Charm::on`] that Juju would never run, sorted: a
-    /// name that is none of Juju's hooks ([`STANDARD_HOOKS`]), nor
-    /// `<endpoint>-relation-<kind>` for a declared endpoint (or the implicit `juju-info`), nor
-    /// `<name>-storage-attached|detaching`, nor `<name>-pebble-ready|custom-notice|check-failed|
-    /// check-recovered`. (Whether the storage or container exists is `charmcraft.yaml`'s to
-    /// say, and `cargo xtask sync` checks it.)
-    pub fn hook_problems(&self) -> Vec<String> {
-        self.named_hooks
-            .iter()
-            .filter(|hook| !self.is_known_hook(hook))
-            .cloned()
-            .collect()
-    }
-
-    fn is_known_hook(&self, hook: &str) -> bool {
-        let scoped = |kinds: &[&str]| {
-            kinds.iter().any(|kind| {
-                hook.strip_suffix(kind)
-                    .and_then(|prefix| prefix.strip_suffix('-'))
-                    .is_some_and(is_scoped_name)
-            })
-        };
-        STANDARD_HOOKS.contains(&hook)
-            || RelationKind::parse_hook(hook).is_some_and(|(endpoint, _)| {
-                endpoint == IMPLICIT_ENDPOINT || self.endpoints.contains_key(endpoint)
-            })
-            || scoped(&STORAGE_HOOK_KINDS)
-            || scoped(&WORKLOAD_HOOK_KINDS)
-    }
-
-    /// Juju's rules for endpoints (`juju/charm` `meta.go`, `Check`): a valid name, not
-    /// reserved, an interface (not reserved unless required), one declaration per name.
-    fn check_endpoints(&self) -> Result<(), SchemaError> {
-        let error = |reason: String| Err(SchemaError::new(schema::ENDPOINTS_SUBJECT, reason));
-        if let Some(conflict) = self.endpoint_conflicts.first() {
-            return error(conflict.clone());
-        }
-        for (name, declared) in &self.endpoints {
-            if !is_scoped_name(name) {
-                return error(format!(
-                    "endpoint {name:?} is not a valid name: lowercase letters, digits and hyphens, starting with a letter"
-                ));
-            }
-            if is_reserved(name) {
-                return error(format!(
-                    "endpoint {name:?} uses a name Juju reserves (juju and juju-*)"
-                ));
-            }
-            if declared.interface.is_empty() {
-                return error(format!("endpoint {name:?} has no interface"));
-            }
-            if declared.role != Role::Requires && is_reserved(declared.interface) {
-                return error(format!(
-                    "endpoint {name:?} ({}) uses interface {:?}, which Juju reserves (juju and juju-*)",
-                    declared.role.section(),
-                    declared.interface
-                ));
-            }
-        }
-        Ok(())
-    }
-
     /// Runs the handler for one event against `tools`. The runtime and the testing harness
     /// both come through here.
     pub fn dispatch(&self, event: &Dispatch, tools: &mut dyn HookTools, env: &UnitEnv) -> Outcome {
@@ -885,66 +515,5 @@ impl Charm {
         let mut tools = Subprocess::new();
         let outcome = self.dispatch(&event, &mut tools, &env);
         ExitCode::from(outcome.exit_code(event.kind()))
-    }
-}
-
-/// Fails the action before its handler runs.
-fn refuse(tools: &mut dyn HookTools, message: String) -> Outcome {
-    if let Err(e) = tools.action_fail(&message) {
-        eprintln!("{message}\n(and action-fail failed: {e})");
-    }
-    Outcome::Refused { message }
-}
-
-fn refuse_params(tools: &mut dyn HookTools, errors: &ParamErrors) -> Outcome {
-    refuse(tools, errors.to_string())
-}
-
-/// Turns a handler's result (or panic) into an outcome, reporting errors where Juju shows them.
-pub(crate) fn finish(
-    unit: &mut Unit<'_>,
-    what: &str,
-    result: Result<HandlerResult, Box<dyn Any + Send>>,
-    kind: EventKind,
-) -> Outcome {
-    match result {
-        Ok(Ok(())) => Outcome::Completed,
-        Ok(Err(error)) => {
-            let message = error.to_string();
-            eprintln!("error: {what} failed: {message}");
-            let _ = unit.juju_log(LogLevel::Error, format!("{what} failed: {message}"));
-            if kind == EventKind::Action
-                && let Err(e) = unit.tools().action_fail(&message)
-            {
-                eprintln!("error: action-fail failed: {e}");
-            }
-            Outcome::Errored { message }
-        }
-        Err(payload) => {
-            let message = panic_message(payload.as_ref());
-            // The default panic hook already printed the message and location to stderr, which
-            // Juju stores in the task's results and the unit log.
-            let _ = unit.juju_log(LogLevel::Error, format!("{what} panicked: {message}"));
-            Outcome::Panicked { message }
-        }
-    }
-}
-
-/// `"a", "b"`.
-fn quoted_list(items: &[String]) -> String {
-    items
-        .iter()
-        .map(|item| format!("{item:?}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-fn panic_message(payload: &(dyn Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "non-string panic payload".to_owned()
     }
 }
