@@ -26,7 +26,7 @@ use self::metadata::DeclaredEndpoint;
 pub use self::metadata::{Hook, STANDARD_HOOKS, STORAGE_HOOK_KINDS, WORKLOAD_HOOK_KINDS};
 use crate::event::{ActionEvent, HookEvent, Unit, UnitEnv};
 use crate::params;
-use crate::relation::{Endpoint, Relation, RelationError, RelationEvent, RelationKind};
+use crate::relation::{Endpoint, RelationEvent, RelationKind, relation_runner};
 use crate::schema::{self, ActionSpec, SchemaError};
 use crate::secret::{SecretEvent, SecretKind, secret_runner};
 use crate::tools::{HookTools, Subprocess};
@@ -275,49 +275,7 @@ impl Charm {
         handler: impl Fn(&mut RelationEvent<'_, E>) -> HandlerResult + Send + Sync + 'static,
     ) -> Self {
         let mut charm = self.endpoint::<E>();
-        let runner: HookRunner = Box::new(move |tools, env, name| {
-            let mut unit = Unit::new(tools, env);
-            let what = format!("hook {name:?}");
-            let relation_env = match env.relation.as_ref() {
-                None => Err(RelationError::NoRelation {
-                    hook: name.to_owned(),
-                }),
-                Some(r) if r.endpoint != E::NAME => Err(RelationError::WrongEndpoint {
-                    hook: name.to_owned(),
-                    expected: E::NAME,
-                    relation: format!("{}:{}", r.endpoint, r.id),
-                }),
-                Some(r) => Ok(r),
-            };
-            let relation_env = match relation_env {
-                Ok(r) => r,
-                Err(e) => return finish(&mut unit, &what, Ok(Err(e.into())), EventKind::Hook),
-            };
-            // Juju always sets JUJU_REMOTE_APP in a relation hook; ask if it did not.
-            let remote_app = if relation_env.remote_app.is_empty() {
-                match unit.tools().relation_remote_app(relation_env.id) {
-                    Ok(app) => app,
-                    Err(error) => {
-                        let e = RelationError::Tool {
-                            relation: format!("{}:{}", E::NAME, relation_env.id),
-                            error,
-                        };
-                        return finish(&mut unit, &what, Ok(Err(e.into())), EventKind::Hook);
-                    }
-                }
-            } else {
-                relation_env.remote_app.clone()
-            };
-            let mut event = RelationEvent {
-                unit,
-                relation: Relation::new(relation_env.id, remote_app),
-                kind,
-                remote_unit: relation_env.remote_unit.clone(),
-                departing_unit: relation_env.departing_unit.clone(),
-            };
-            let result = catch_unwind(AssertUnwindSafe(|| handler(&mut event)));
-            finish(&mut event.unit, &what, result, EventKind::Hook)
-        });
+        let runner = relation_runner::<E>(kind, handler);
         charm
             .hooks
             .entry(kind.hook_name(E::NAME))
