@@ -1,6 +1,6 @@
-//! Networks and ports in a harness [`State`](super::State): the network of every binding
-//! (Scenario's `192.0.2.0` addresses unless the state says otherwise), the unit's open ports
-//! by endpoint, the checks a state must pass, and the backend's `network-get`, `unit-get`,
+//! Networks and ports in a harness [`State`]: the bindings a [`Context`] knows and the network
+//! of each (Scenario's `192.0.2.0` addresses unless the state says otherwise), the unit's open
+//! ports by endpoint, the checks a state must pass, and the backend's `network-get`, `unit-get`,
 //! `open-port`, `close-port` and `opened-ports`, with Juju's rules: a port's opening and
 //! closing are recorded as the hook runs (`context/ports.go`), shown by `opened-ports` merged
 //! with what is open (`mergeWithPendingChanges`), and committed only when the run succeeds, as
@@ -10,9 +10,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::State;
-use super::backend::failed;
+use super::backend::{Backend, failed};
 use super::relation::DEFAULT_ADDRESS;
+use super::{Context, State};
+use crate::event::UnitEnv;
 use crate::network::{BindAddress, InterfaceAddress, NetworkInfo, UnitAddress};
 use crate::ports::{OpenedPort, Port, PortEndpoints, go_quote};
 use crate::tools::{self, ToolError};
@@ -386,4 +387,34 @@ pub(super) fn rendered(ports: &OpenedPorts) -> Vec<OpenedPort> {
             },
         })
         .collect()
+}
+
+// The context's bindings and networks.
+
+impl Context {
+    /// The names `network-get` and `open-port --endpoints` know: the endpoints (with
+    /// `juju-info`) and extra bindings.
+    pub(super) fn bindings(&self) -> BTreeSet<String> {
+        self.endpoints
+            .keys()
+            .chain(&self.extra_bindings)
+            .cloned()
+            .collect()
+    }
+
+    /// Gives the backend the run's networks (Scenario's default for every binding the state
+    /// does not set) and open ports.
+    pub(super) fn prepare_network(&self, state: &State, env: &UnitEnv, backend: &mut Backend) {
+        let bindings = self.bindings();
+        let mut networks: BTreeMap<String, _> = bindings
+            .iter()
+            .map(|b| (b.clone(), default_network()))
+            .collect();
+        networks.extend(state.networks.clone());
+        backend.network.networks = networks;
+        backend.network.bindings = bindings;
+        backend.network.committed = state.opened_ports.clone();
+        backend.network.unit = env.unit_name.clone();
+        backend.network.relation_ids = state.relations.iter().map(|r| r.id).collect();
+    }
 }
