@@ -10,7 +10,8 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::event::Unit;
-use crate::network::{NetworkError, is_binding_name};
+use crate::names;
+use crate::network::NetworkError;
 
 /// The protocol of a [`Port`], ordered as Juju sorts them (by name: `icmp`, `tcp`, `udp`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -433,7 +434,7 @@ fn endpoint_list(endpoints: &[&str]) -> Result<Vec<String>, NetworkError> {
     endpoints
         .iter()
         .map(|name| {
-            if is_binding_name(name) {
+            if names::is_endpoint_name(name) {
                 Ok((*name).to_owned())
             } else {
                 Err(NetworkError::InvalidName {

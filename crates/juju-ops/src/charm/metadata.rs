@@ -8,6 +8,7 @@ use std::fmt;
 use serde_json::{Map, Value, json};
 
 use super::Charm;
+use crate::names;
 use crate::relation::{Endpoint, RelationKind, Role};
 use crate::schema::{self, SchemaError};
 
@@ -94,14 +95,6 @@ pub const WORKLOAD_HOOK_KINDS: [&str; 4] = [
 
 /// The endpoint every charm has without declaring it (subordinates relate to it).
 const IMPLICIT_ENDPOINT: &str = "juju-info";
-
-/// Lowercase letters, digits and hyphens, starting with a letter: the names of endpoints,
-/// storage and containers as hook-name prefixes.
-fn is_scoped_name(name: &str) -> bool {
-    let mut bytes = name.bytes();
-    bytes.next().is_some_and(|b| b.is_ascii_lowercase())
-        && bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-}
 
 /// Juju reserves `juju` and `juju-*` for relation names and provided interfaces
 /// (`juju/charm` `meta.go`, `reservedName`).
@@ -225,7 +218,7 @@ impl Charm {
             kinds.iter().any(|kind| {
                 hook.strip_suffix(kind)
                     .and_then(|prefix| prefix.strip_suffix('-'))
-                    .is_some_and(is_scoped_name)
+                    .is_some_and(names::is_endpoint_name)
             })
         };
         STANDARD_HOOKS.contains(&hook)
@@ -244,7 +237,7 @@ impl Charm {
             return error(conflict.clone());
         }
         for (name, declared) in &self.endpoints {
-            if !is_scoped_name(name) {
+            if !names::is_endpoint_name(name) {
                 return error(format!(
                     "endpoint {name:?} is not a valid name: lowercase letters, digits and hyphens, starting with a letter"
                 ));

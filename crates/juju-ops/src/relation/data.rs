@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use super::{Endpoint, Relation, RelationError, Role};
 use crate::databag::{self, Databag};
 use crate::event::Unit;
+use crate::names;
 use crate::tools::ToolError;
 
 /// The databags of one relation, as this unit may use them: its own unit bag, its application's
@@ -76,10 +77,7 @@ impl<E: Endpoint> RelationData<'_, '_, E> {
     /// exists.
     pub fn read_remote_unit<T: Databag>(&mut self, unit: &str) -> Result<T, RelationError> {
         let remote_app = self.relation.remote_app();
-        let belongs = unit.split_once('/').is_some_and(|(app, n)| {
-            app == remote_app && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())
-        });
-        if !belongs {
+        if !names::is_unit_of(unit, remote_app) {
             return Err(RelationError::NotARemoteUnit {
                 relation: self.relation.to_string(),
                 unit: unit.to_owned(),

@@ -21,6 +21,7 @@ use super::{
     is_valid_key,
 };
 use crate::event::Unit;
+use crate::names;
 use crate::relation::{Endpoint, Relation};
 use crate::tools::{ToolError, ToolErrorKind};
 
@@ -476,10 +477,7 @@ impl<'a> Unit<'a> {
 
 fn check_remote_unit<E: Endpoint>(relation: &Relation<E>, unit: &str) -> Result<(), SecretError> {
     let remote_app = relation.remote_app();
-    let belongs = unit.split_once('/').is_some_and(|(app, n)| {
-        app == remote_app && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())
-    });
-    if belongs {
+    if names::is_unit_of(unit, remote_app) {
         Ok(())
     } else {
         Err(SecretError::NotARemoteUnit {

@@ -11,6 +11,7 @@ use serde_json::Value;
 use super::State;
 use super::backend::failed;
 use crate::event::UnitEnv;
+use crate::names;
 use crate::relation::{RelationKind, Role};
 use crate::tools::{self, ToolError};
 
@@ -451,7 +452,7 @@ impl RelationTools {
         let denied = || failed(args.clone(), 1, "permission denied");
         if app {
             // With --app, a unit name stands for its application.
-            let target = if is_valid_unit(member) {
+            let target = if names::is_unit_name(member) {
                 member.split_once('/').map_or(member, |(app, _)| app)
             } else {
                 member
@@ -471,8 +472,8 @@ impl RelationTools {
                 Err(denied())
             };
         }
-        if !is_valid_unit(member) {
-            let message = if is_valid_app(member) {
+        if !names::is_unit_name(member) {
+            let message = if names::is_application_name(member) {
                 format!("expected unit name, got application name {member:?}")
             } else {
                 format!("invalid unit name {member:?}")
@@ -529,25 +530,6 @@ impl RelationTools {
         }
         Ok(())
     }
-}
-
-/// Juju's application name rule (`names.IsValidApplication`): lowercase letters and digits in
-/// hyphen-separated segments, the first starting with a letter, each holding a letter.
-fn is_valid_app(name: &str) -> bool {
-    name.starts_with(|c: char| c.is_ascii_lowercase())
-        && name.split('-').all(|segment| {
-            segment.chars().any(|c| c.is_ascii_lowercase())
-                && segment
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        })
-}
-
-/// Juju's unit name rule (`names.IsValidUnit`): `<application>/<number>`.
-fn is_valid_unit(name: &str) -> bool {
-    name.split_once('/').is_some_and(|(app, n)| {
-        is_valid_app(app) && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())
-    })
 }
 
 /// Applies `relation-set`/`leader-set` pairs: an empty value deletes the key.

@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 
 use super::super::consistency::UnitName;
 use super::super::{Event, State};
+use crate::names;
 use crate::secret::{Secret as SecretUri, SecretKind, SecretOwner, is_valid_key};
 
 /// How a test builds the event of `kind`.
@@ -111,11 +112,7 @@ pub(in crate::testing) fn check(
                 &relation.remote_app
             };
             for grantee in grantees {
-                let of_app = grantee == remote_app
-                    || grantee.split_once('/').is_some_and(|(app, n)| {
-                        app == remote_app && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())
-                    });
-                if !of_app {
+                if grantee != remote_app && !names::is_unit_of(grantee, remote_app) {
                     problems.push(format!(
                         "secret {id} is granted on relation {} to {grantee:?}, which is neither \
                          the remote application {remote_app:?} nor one of its units",

@@ -5,6 +5,7 @@
 use super::super::backend::{argv, failed};
 use super::store::{Entry, SecretStore, Staged, uri_of};
 use super::{Secret, new_id};
+use crate::names;
 use crate::secret::{
     Secret as SecretUri, SecretContent, SecretInfo, SecretOptions, SecretOwner, SecretRead,
     is_valid_key,
@@ -356,27 +357,21 @@ impl SecretStore {
         };
         match unit {
             None => Ok(remote_app.to_owned()),
-            Some(unit) => {
-                let app = unit.split_once('/').and_then(|(app, n)| {
-                    (!app.is_empty() && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-                        .then_some(app)
-                });
-                match app {
-                    None => Err(failed(
-                        argv(&[tool, id]),
-                        2,
-                        format!("unit {unit:?} not valid"),
-                    )),
-                    Some(app) if tool == "secret-grant" && app != remote_app => Err(failed(
-                        argv(&[tool, id]),
-                        2,
-                        format!(
-                            "cannot specify unit {unit:?} in relation to application {remote_app:?}"
-                        ),
-                    )),
-                    Some(_) => Ok(unit.to_owned()),
-                }
-            }
+            Some(unit) => match names::split_unit(unit).map(|(app, _)| app) {
+                None => Err(failed(
+                    argv(&[tool, id]),
+                    2,
+                    format!("unit {unit:?} not valid"),
+                )),
+                Some(app) if tool == "secret-grant" && app != remote_app => Err(failed(
+                    argv(&[tool, id]),
+                    2,
+                    format!(
+                        "cannot specify unit {unit:?} in relation to application {remote_app:?}"
+                    ),
+                )),
+                Some(_) => Ok(unit.to_owned()),
+            },
         }
     }
 
