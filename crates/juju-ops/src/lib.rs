@@ -55,6 +55,7 @@
 mod charm;
 pub mod databag;
 mod event;
+mod messages;
 mod names;
 mod network;
 pub mod params;

@@ -8,6 +8,7 @@ use std::fmt;
 use serde_json::{Map, Value, json};
 
 use super::Charm;
+use crate::messages::list_or_none;
 use crate::names;
 use crate::relation::{Endpoint, RelationKind, Role};
 use crate::schema::{self, SchemaError};
@@ -175,15 +176,7 @@ impl Charm {
                     RelationKind::ALL.map(RelationKind::as_str).join("|"),
                     STORAGE_HOOK_KINDS.join(","),
                     WORKLOAD_HOOK_KINDS.join(","),
-                    if self.endpoints.is_empty() {
-                        "none".to_owned()
-                    } else {
-                        self.endpoints
-                            .keys()
-                            .copied()
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    },
+                    list_or_none(self.endpoints.keys()),
                 ),
             ));
         }

@@ -25,6 +25,7 @@ use self::dispatch::{refuse, refuse_params};
 use self::metadata::DeclaredEndpoint;
 pub use self::metadata::{Hook, STANDARD_HOOKS, STORAGE_HOOK_KINDS, WORKLOAD_HOOK_KINDS};
 use crate::event::{ActionEvent, HookEvent, Unit, UnitEnv};
+use crate::messages::list_or_none;
 use crate::params;
 use crate::relation::{Endpoint, RelationEvent, RelationKind, relation_runner};
 use crate::schema::{self, ActionSpec, SchemaError};
@@ -392,16 +393,11 @@ impl Charm {
 
     fn run_action(&self, name: &str, tools: &mut dyn HookTools, env: &UnitEnv) -> Outcome {
         let Some(action) = self.actions.get(name) else {
-            let known: Vec<&str> = self.actions.keys().map(String::as_str).collect();
             return refuse(
                 tools,
                 format!(
                     "action {name:?} is not implemented by this charm (it handles: {})",
-                    if known.is_empty() {
-                        "none".to_owned()
-                    } else {
-                        known.join(", ")
-                    }
+                    list_or_none(self.actions.keys())
                 ),
             );
         };

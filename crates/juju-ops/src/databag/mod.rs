@@ -61,6 +61,7 @@ use serde_json::Value;
 
 use self::de::{BagDeserializer, DeError};
 pub(crate) use self::python::python_json;
+use crate::messages::json_kind;
 
 /// How a field's value is written as a databag string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -203,15 +204,4 @@ pub fn decode_with<T: DeserializeOwned>(
             kind,
         }
     })
-}
-
-fn json_kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "a map",
-    }
 }

@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 
 use super::{Context, RunError, network, relation, storage};
 use crate::charm::Charm;
+use crate::messages::list_or_none;
 use crate::relation::RelationKind;
 use crate::schema::ActionSpec;
 use crate::storage::StorageKind;
@@ -140,15 +141,7 @@ impl Context {
                 problems.push(format!(
                     "the charm handles {hook:?}, but charmcraft.yaml declares no storage {name:?} \
                      (storage: {})",
-                    if self.storage_specs.is_empty() {
-                        "none".to_owned()
-                    } else {
-                        self.storage_specs
-                            .keys()
-                            .cloned()
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    }
+                    list_or_none(self.storage_specs.keys())
                 ));
             }
         }
@@ -183,15 +176,10 @@ impl Context {
 
     pub(super) fn check_action(&self, name: &str) -> Result<&ActionSpec, RunError> {
         let Some(spec) = self.specs.get(name) else {
-            let declared: Vec<&str> = self.specs.keys().map(String::as_str).collect();
             return Err(RunError::Inconsistent {
                 problems: vec![format!(
                     "action {name:?} is not declared in charmcraft.yaml (declared: {})",
-                    if declared.is_empty() {
-                        "none".to_owned()
-                    } else {
-                        declared.join(", ")
-                    }
+                    list_or_none(self.specs.keys())
                 )],
             });
         };

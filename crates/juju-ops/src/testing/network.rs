@@ -14,8 +14,9 @@ use super::backend::{Backend, failed};
 use super::relation::DEFAULT_ADDRESS;
 use super::{Context, State};
 use crate::event::UnitEnv;
+use crate::messages::go_quote;
 use crate::network::{BindAddress, InterfaceAddress, NetworkInfo, UnitAddress};
-use crate::ports::{OpenedPort, Port, PortEndpoints, go_quote};
+use crate::ports::{OpenedPort, Port, PortEndpoints};
 use crate::tools::{self, ToolError};
 
 /// The ports open on each endpoint; the key `""` stands for every endpoint (a port opened

@@ -13,7 +13,7 @@ use super::backend::{Backend, failed};
 use super::run::harness_error;
 use super::{Context, Event, RunError, State};
 use crate::event::UnitEnv;
-use crate::ports::go_quote;
+use crate::messages::{go_quote, list_or_none};
 use crate::storage::{
     StorageEnv, StorageId, StorageInfo, StorageKind, StorageType, is_storage_name,
 };
@@ -173,13 +173,7 @@ pub(super) fn check(
     specs: &BTreeMap<String, StorageSpec>,
     problems: &mut Vec<String>,
 ) {
-    let declared = || {
-        if specs.is_empty() {
-            "none".to_owned()
-        } else {
-            specs.keys().cloned().collect::<Vec<_>>().join(", ")
-        }
-    };
+    let declared = || list_or_none(specs.keys());
     let mut counts: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for storage in &state.storages {
         let id = storage.id();
