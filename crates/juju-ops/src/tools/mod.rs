@@ -11,6 +11,8 @@
 
 pub(crate) mod argv;
 mod subprocess;
+#[cfg(test)]
+mod tests;
 
 use std::collections::BTreeMap;
 use std::fmt;
