@@ -450,8 +450,7 @@ impl HookTools for Backend {
         relation_id: u32,
         unit: Option<&str>,
     ) -> Result<(), ToolError> {
-        let remote_app = self.relations.remote_app_of(relation_id);
-        let caller = Caller::unit(self.leader).on(remote_app.as_deref());
+        let caller = Caller::unit(self.leader).on(self.relations.remote_app_of(relation_id));
         self.secrets.grant(caller, id, relation_id, unit)
     }
 
@@ -461,8 +460,7 @@ impl HookTools for Backend {
         relation_id: u32,
         unit: Option<&str>,
     ) -> Result<(), ToolError> {
-        let remote_app = self.relations.remote_app_of(relation_id);
-        let caller = Caller::unit(self.leader).on(remote_app.as_deref());
+        let caller = Caller::unit(self.leader).on(self.relations.remote_app_of(relation_id));
         self.secrets.revoke(caller, id, relation_id, unit)
     }
 

@@ -361,9 +361,9 @@ impl RelationTools {
     }
 
     /// The remote application of relation `relation_id` (this unit's own on a peer relation).
-    pub(super) fn remote_app_of(&self, relation_id: u32) -> Option<String> {
+    pub(super) fn remote_app_of(&self, relation_id: u32) -> Option<&str> {
         let relation = self.relations.iter().find(|r| r.id == relation_id)?;
-        Some(self.remote_app(relation).to_owned())
+        Some(self.remote_app(relation))
     }
 
     /// The relation `id`, or `relation-*`'s refusal of `-r <id>` (an `Init` error: exit 2).
