@@ -14,34 +14,105 @@ fn uris_are_read_in_each_form() {
     assert_eq!(plain.id(), id);
     assert_eq!(plain.model_uuid(), None);
     assert!(plain.is_valid());
-    assert_eq!(Secret::parse(&format!(" {id}\n")).unwrap(), plain);
-    let remote = format!("secret://deadbeef-1bad-500d-9000-4b1d0d06f00d/{id}");
-    let remote = Secret::parse(&remote).unwrap();
+    let uuid = "deadbeef-1bad-500d-9000-4b1d0d06f00d";
+    let remote = Secret::parse(&format!("secret://{uuid}/{id}")).unwrap();
     assert_eq!(remote.id(), id);
-    assert_eq!(
-        remote.model_uuid(),
-        Some("deadbeef-1bad-500d-9000-4b1d0d06f00d")
-    );
+    assert_eq!(remote.model_uuid(), Some(uuid));
     assert!(remote.same_secret(&plain));
-    for bad in [
-        "secret:",
-        "secret:cheese",
-        "secret:CJ4V5VM78OHS79O84R4G",
-        "secret://nothost/cj4v5vm78ohs79o84r4g",
-        "secret://deadbeef-1bad-500d-9000-4b1d0d06f00d/",
-        "secret:cj4v5vm78ohs79o84r4g/x",
+    // Every form Juju reads, written as Juju writes it.
+    for (given, canonical) in [
+        (id.to_owned(), plain.as_str()),
+        (format!("secret:/{id}"), plain.as_str()),
+        (format!("SECRET:{id}#fragment"), plain.as_str()),
+        (format!("secret:{id}?query"), plain.as_str()),
+        (format!("secret:{uuid}/{id}"), remote.as_str()),
+        (format!("{uuid}/{id}"), remote.as_str()),
+        (format!("//{uuid}/{id}"), remote.as_str()),
+        (format!("secret://user@{uuid}/{id}"), remote.as_str()),
+    ] {
+        let parsed = Secret::parse(&given).unwrap_or_else(|e| panic!("{given}: {e:?}"));
+        assert_eq!(parsed.as_str(), canonical, "{given}");
+        assert_eq!(
+            Secret(given.clone()).is_valid(),
+            given == canonical,
+            "{given}"
+        );
+    }
+}
+
+#[test]
+fn uris_are_refused_with_juju_s_messages() {
+    // Juju 3.6 `core/secrets` `ParseURI` over Go's `net/url`.
+    for (bad, message) in [
+        ("secret:", r#"secret URI "secret:" not valid"#),
+        ("secret:cheese", r#"secret URI "secret:cheese" not valid"#),
+        (
+            "secret:CJ4V5VM78OHS79O84R4G",
+            r#"secret URI "secret:CJ4V5VM78OHS79O84R4G" not valid"#,
+        ),
+        // 20 lowercase letters and digits, but not an xid.
+        (
+            "secret:cj4v5vm78ohs79o84r4z",
+            r#"secret URI "secret:cj4v5vm78ohs79o84r4z" not valid"#,
+        ),
+        (
+            "secret:cj4v5vm78ohs79o84r4h",
+            r#"secret URI "secret:cj4v5vm78ohs79o84r4h" not valid"#,
+        ),
+        (
+            "secret://nothost/cj4v5vm78ohs79o84r4g",
+            r#"host controller UUID "nothost" not valid"#,
+        ),
+        (
+            "secret://deadbeef-1bad-500d-9000-4b1d0d06f00d/",
+            r#"secret URI "secret://deadbeef-1bad-500d-9000-4b1d0d06f00d/" not valid"#,
+        ),
+        (
+            "secret:cj4v5vm78ohs79o84r4g/x",
+            r#"secret URI "secret:cj4v5vm78ohs79o84r4g/x" not valid"#,
+        ),
+        (
+            "secret:cj4v5vm78ohs79o84r4g\n",
+            r#"parse "secret:cj4v5vm78ohs79o84r4g\n": net/url: invalid control character in URL"#,
+        ),
+        (
+            "http:cj4v5vm78ohs79o84r4g",
+            r#"secret URI scheme "http" not valid"#,
+        ),
+        (
+            " secret:cj4v5vm78ohs79o84r4g",
+            r#"parse " secret:cj4v5vm78ohs79o84r4g": first path segment in URL cannot contain colon"#,
+        ),
+        (":x", r#"parse ":x": missing protocol scheme"#),
+        ("hunter2", r#"secret URI "hunter2" not valid"#),
     ] {
         let err = Secret::parse(bad).unwrap_err();
-        assert_eq!(err.to_string(), format!("secret URI {bad:?} not valid"));
+        assert_eq!(err.juju_message(), message, "{bad:?}");
     }
-    // A string not meant as a URI may be a value: not shown.
-    for bad in ["", "hunter2", "http:cj4v5vm78ohs79o84r4g"] {
-        let err = Secret::parse(bad).unwrap_err().to_string();
-        assert!(!bad.is_empty() || err.contains("0 characters"), "{err}");
-        assert!(bad.is_empty() || !err.contains(bad), "{err}");
+    // The error shows the string only when it is meant as a URI; anything else may be a value.
+    let err = Secret::parse("secret:cheese").unwrap_err();
+    assert_eq!(err.to_string(), r#"secret URI "secret:cheese" not valid"#);
+    for bad in ["", "hunter2", "http:cj4v5vm78ohs79o84r4g", " hunter:2"] {
+        let err = Secret::parse(bad).unwrap_err();
+        let shown = format!("{err} {err:?}");
+        assert!(bad.is_empty() || !shown.contains(bad.trim()), "{shown}");
+        assert!(
+            shown.contains(&format!("{} characters", bad.chars().count())),
+            "{shown}"
+        );
     }
     assert!(!Secret("secret:nope".into()).is_valid());
-    assert!(!Secret(id.into()).is_valid());
+    assert!(!Secret("cj4v5vm78ohs79o84r4g".into()).is_valid());
+}
+
+#[test]
+fn config_values_need_the_secret_scheme() {
+    assert!(Secret::has_secret_scheme("secret:cj4v5vm78ohs79o84r4g"));
+    assert!(Secret::has_secret_scheme("Secret://x"));
+    assert!(!Secret::has_secret_scheme("cj4v5vm78ohs79o84r4g"));
+    assert!(!Secret::has_secret_scheme("http:x"));
+    assert!(!Secret::has_secret_scheme(":secret"));
+    assert!(!Secret::has_secret_scheme(""));
 }
 
 #[test]

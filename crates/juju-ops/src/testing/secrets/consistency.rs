@@ -20,10 +20,15 @@ fn constructor(kind: SecretKind) -> &'static str {
     }
 }
 
-/// A `secret` config value as Juju takes it: `secret:<id>` or `secret://<model-uuid>/<id>`.
+/// A `secret` config value as Juju takes it: a secret URI ([`SecretUri::parse`]) with the
+/// `secret:` scheme, which the `secret` config type needs.
 fn is_secret_config_value(value: &str) -> bool {
-    value.starts_with("secret:") && SecretUri(value.to_owned()).is_valid()
+    SecretUri::parse(value).is_ok() && SecretUri::has_secret_scheme(value)
 }
+
+/// What a secret URI is, for the messages.
+const URI_FORM: &str = "secret:<id> or secret://<model-uuid>/<id>, the id an xid: 20 \
+                        characters of 0-9 and a-v, the last 0 or g";
 
 /// Every problem with the state's secrets, its `secret` config values and a secret event.
 pub(in crate::testing) fn check(
@@ -42,8 +47,8 @@ pub(in crate::testing) fn check(
             Some(Value::String(s)) if is_secret_config_value(s) => {}
             Some(other) => problems.push(format!(
                 "config option {name:?} is of type secret, but its value {other} is not a secret \
-                 URI (secret:<20 lowercase letters and digits>): use a secret's id, e.g. \
-                 State::config({name:?}, secret.id.as_str())"
+                 URI ({URI_FORM}): use a secret's id, e.g. State::config({name:?}, \
+                 secret.id.as_str())"
             )),
         }
     }
@@ -51,10 +56,10 @@ pub(in crate::testing) fn check(
     let mut labels: BTreeMap<(Option<SecretOwner>, &str), &str> = BTreeMap::new();
     for secret in &state.secrets {
         let id = secret.id.as_str();
-        if !secret.id.is_valid() || !id.starts_with("secret:") {
+        if !secret.id.is_valid() {
             problems.push(format!(
-                "the secret id {id:?} is not a secret URI (secret:<20 lowercase letters and \
-                 digits>): leave ids to Secret::new, or give one of that form"
+                "the secret id {id:?} is not a secret URI as Juju writes it ({URI_FORM}): leave \
+                 ids to Secret::new, or give one of that form"
             ));
         } else if let Some(other) = seen.insert(secret.id.id(), id) {
             problems.push(format!(

@@ -53,7 +53,8 @@ use crate::secret::{
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Secret {
-    /// The URI (`secret:<20 lowercase letters and digits>`); [`Secret::new`] gives a fresh one.
+    /// The URI as Juju writes it (`secret:<id>`, the id an `xid`); [`Secret::new`] gives a
+    /// fresh one.
     pub id: SecretUri,
     /// `Some` when this unit ([`SecretOwner::Unit`]) or its application owns the secret;
     /// `None` for a secret granted to it.
