@@ -291,7 +291,7 @@ impl CharmInfo {
                     "invalid secret URI for option \"{key}\": {e}"
                 )));
             }
-            if secret_uri::scheme(text).as_deref() != Some("secret") {
+            if !ops::Secret::has_secret_scheme(text) {
                 return Err(run_error(format!(
                     "updating charm config settings: option \"{key}\" expected secret, got {}",
                     gofmt::go_quote(text)

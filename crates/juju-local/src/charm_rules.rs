@@ -291,9 +291,9 @@ fn default_fits(kind: &str, value: &Value) -> bool {
         "boolean" => {
             value.is_boolean() || value.as_str().is_some_and(|s| go_parse_bool(s).is_some())
         }
-        "secret" => value.as_str().is_some_and(|s| {
-            s.is_empty() || crate::secret_uri::scheme(s).is_some_and(|scheme| scheme == "secret")
-        }),
+        "secret" => value
+            .as_str()
+            .is_some_and(|s| s.is_empty() || ops::Secret::has_secret_scheme(s)),
         _ => false,
     }
 }

@@ -35,7 +35,9 @@
 //! [`Unit::open_port`], [`Unit::open_port_for`] (some endpoints only), [`Unit::close_port`] and
 //! [`Unit::opened_ports`] use the port tools. [`Unit::network`] and [`Unit::network_for`] read an
 //! endpoint's [`NetworkInfo`] (`network-get`), [`Unit::private_address`] the unit's address.
-//! **Secrets.** A config option of type `secret` is a [`Secret`] (a URI). [`Unit::add_secret`]
+//!
+//! **Secrets.** A config option of type `secret` is a [`Secret`], a URI read with Juju's rule
+//! and messages ([`Secret::parse`]). [`Unit::add_secret`]
 //! creates a secret from a serde type whose fields are its keys (checked against Juju's key
 //! rule, [`is_valid_key`], before any hook tool runs); [`Unit::secret_content`] and its peek
 //! and refresh siblings read one back as a type; [`Unit::set_secret_content`],
@@ -55,6 +57,8 @@
 mod charm;
 pub mod databag;
 mod event;
+mod messages;
+mod names;
 mod network;
 pub mod params;
 mod ports;

@@ -7,6 +7,7 @@ use std::fmt;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::event::Unit;
+use crate::names;
 use crate::relation::{Endpoint, Relation};
 use crate::tools::ToolError;
 
@@ -98,15 +99,6 @@ impl UnitAddress {
     }
 }
 
-/// The name rule for endpoints and extra bindings, the names `network-get` and
-/// `open-port --endpoints` take: lowercase letters, digits and hyphens, starting with a
-/// letter.
-pub(crate) fn is_binding_name(name: &str) -> bool {
-    let mut bytes = name.bytes();
-    bytes.next().is_some_and(|b| b.is_ascii_lowercase())
-        && bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-}
-
 /// A port, network or address tool could not be used.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -149,7 +141,7 @@ impl<'a> Unit<'a> {
     /// The network of `binding`, an endpoint or extra binding of the charm (`network-get`).
     /// Juju fails with `no network config found for binding "x"` for a name it does not know.
     pub fn network(&mut self, binding: &str) -> Result<NetworkInfo, NetworkError> {
-        if !is_binding_name(binding) {
+        if !names::is_endpoint_name(binding) {
             return Err(NetworkError::InvalidName {
                 name: binding.to_owned(),
             });
@@ -208,15 +200,5 @@ mod tests {
         assert_eq!(info.ingress_address(), Some("100.1.2.3"));
         assert_eq!(info.bind_address(), None);
         assert_eq!(NetworkInfo::default().ingress_address(), None);
-    }
-
-    #[test]
-    fn binding_names() {
-        for good in ["db", "juju-info", "a1-b"] {
-            assert!(is_binding_name(good), "{good}");
-        }
-        for bad in ["", "-r", "Db", "1db", "a b", "a,b"] {
-            assert!(!is_binding_name(bad), "{bad}");
-        }
     }
 }

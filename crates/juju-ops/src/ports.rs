@@ -10,7 +10,9 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::event::Unit;
-use crate::network::{NetworkError, is_binding_name};
+use crate::messages::go_quote;
+use crate::names;
+use crate::network::NetworkError;
 
 /// The protocol of a [`Port`], ordered as Juju sorts them (by name: `icmp`, `tcp`, `udp`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -300,35 +302,6 @@ impl fmt::Display for PortError {
 
 impl std::error::Error for PortError {}
 
-/// `s` as Go's `%q` writes it (`strconv.Quote`): printable characters as they are, the rest
-/// escaped.
-pub(crate) fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{b}' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
-            }
-            c if c.is_control() => {
-                out.push_str(&format!("\\u{:04x}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 /// Which endpoints an opened port is open for.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum PortEndpoints {
@@ -433,7 +406,7 @@ fn endpoint_list(endpoints: &[&str]) -> Result<Vec<String>, NetworkError> {
     endpoints
         .iter()
         .map(|name| {
-            if is_binding_name(name) {
+            if names::is_endpoint_name(name) {
                 Ok((*name).to_owned())
             } else {
                 Err(NetworkError::InvalidName {
@@ -474,12 +447,5 @@ mod tests {
                 ..
             })
         ));
-    }
-
-    #[test]
-    fn go_quote_escapes_as_go_does() {
-        assert_eq!(go_quote("a\"b\\c"), r#""a\"b\\c""#);
-        assert_eq!(go_quote("\t\n\u{0}\u{7f}é"), r#""\t\n\x00\x7fé""#);
-        assert_eq!(go_quote("\u{85}"), r#""\u0085""#);
     }
 }

@@ -19,6 +19,7 @@ use serde::Deserialize;
 
 use crate::charm::{Charm, EventKind, HandlerResult, HookRunner, finish};
 use crate::event::Unit;
+use crate::names;
 use crate::tools::{ToolError, ToolErrorKind};
 
 /// The storage hooks Juju runs for a storage: `<name>-storage-<kind>`.
@@ -97,24 +98,11 @@ impl fmt::Display for StorageType {
     }
 }
 
-/// Juju's storage name rule (`storageNameSnippet`): lowercase letters and digits in
-/// hyphen-separated segments, the first starting with a letter, every later one holding a
-/// letter.
+/// Juju's storage name rule (`storageNameSnippet`, the application name's): lowercase letters
+/// and digits in hyphen-separated segments, the first starting with a letter, every later one
+/// holding a letter.
 pub fn is_storage_name(name: &str) -> bool {
-    let mut segments = name.split('-');
-    let first_ok = segments.next().is_some_and(|first| {
-        first.starts_with(|c: char| c.is_ascii_lowercase())
-            && first
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-    });
-    first_ok
-        && segments.all(|segment| {
-            segment.bytes().any(|b| b.is_ascii_lowercase())
-                && segment
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        })
+    names::is_application_name(name)
 }
 
 /// A storage instance's id, `<name>/<n>` (`data/0`), as `JUJU_STORAGE_ID` and `storage-list`

@@ -14,6 +14,7 @@ use regex_lite::Regex;
 use serde_json::{Map, Value};
 
 use super::validate::{TYPES, json_equal};
+use crate::messages::json_kind;
 
 /// Keywords from drafts after 4: Juju's validator ignores them.
 const LATER_DRAFTS: [&str; 13] = [
@@ -44,17 +45,6 @@ pub fn is_param_name(name: &str) -> bool {
         })
 }
 
-fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "a mapping",
-    }
-}
-
 /// Compiles a `pattern` or `patternProperties` key, refusing what would not behave as in Go.
 pub(super) fn regex(pattern: &str) -> Result<Regex, String> {
     for go_lacks in ["\\<", "\\>", "\\b{", "\\B{", "\\u", "\\U"] {
@@ -82,7 +72,7 @@ pub fn check_schema(schema: &Value, at: &str) -> Result<(), String> {
     let Value::Object(m) = schema else {
         return Err(format!(
             "`{at}` must be a schema (a mapping), not {}",
-            kind(schema)
+            json_kind(schema)
         ));
     };
     let place = |key: &str| format!("`{at}.{key}`");
@@ -109,7 +99,7 @@ pub fn check_schema(schema: &Value, at: &str) -> Result<(), String> {
         if let Some(v) = m.get(key)
             && !v.is_string()
         {
-            return fail(key, &format!("must be a string, not {}", kind(v)));
+            return fail(key, &format!("must be a string, not {}", json_kind(v)));
         }
     }
     check_type(m, at)?;
@@ -140,7 +130,9 @@ pub fn check_schema(schema: &Value, at: &str) -> Result<(), String> {
                     check_schema(child, &child_at)?;
                 }
             }
-            Some(other) => return fail(key, &format!("must be a mapping, not {}", kind(other))),
+            Some(other) => {
+                return fail(key, &format!("must be a mapping, not {}", json_kind(other)));
+            }
         }
     }
     for key in ["additionalProperties", "additionalItems"] {
@@ -178,7 +170,7 @@ pub fn check_schema(schema: &Value, at: &str) -> Result<(), String> {
             Some(other) => {
                 return fail(
                     key,
-                    &format!("must be a list of schemas, not {}", kind(other)),
+                    &format!("must be a list of schemas, not {}", json_kind(other)),
                 );
             }
         }
@@ -190,14 +182,19 @@ pub fn check_schema(schema: &Value, at: &str) -> Result<(), String> {
         Some(Value::String(p)) => {
             regex(p).map_err(|e| format!("{}: {e}", place("pattern")))?;
         }
-        Some(other) => return fail("pattern", &format!("must be a string, not {}", kind(other))),
+        Some(other) => {
+            return fail(
+                "pattern",
+                &format!("must be a string, not {}", json_kind(other)),
+            );
+        }
     }
     if let Some(v) = m.get("uniqueItems")
         && !v.is_boolean()
     {
         return fail(
             "uniqueItems",
-            &format!("must be true or false, not {}", kind(v)),
+            &format!("must be true or false, not {}", json_kind(v)),
         );
     }
     match m.get("required") {
@@ -212,7 +209,12 @@ pub fn check_schema(schema: &Value, at: &str) -> Result<(), String> {
                 }
             }
         }
-        Some(other) => return fail("required", &format!("must be a list, not {}", kind(other))),
+        Some(other) => {
+            return fail(
+                "required",
+                &format!("must be a list, not {}", json_kind(other)),
+            );
+        }
     }
     match m.get("enum") {
         None => {}
@@ -229,7 +231,7 @@ pub fn check_schema(schema: &Value, at: &str) -> Result<(), String> {
                 }
             }
         }
-        Some(other) => return fail("enum", &format!("must be a list, not {}", kind(other))),
+        Some(other) => return fail("enum", &format!("must be a list, not {}", json_kind(other))),
     }
     Ok(())
 }
@@ -260,7 +262,7 @@ fn check_type(m: &Map<String, Value>, at: &str) -> Result<(), String> {
         }
         Some(other) => Err(format!(
             "`{at}.type`: must be a type name or a list of them, not {}",
-            kind(other)
+            json_kind(other)
         )),
     }
 }
@@ -278,7 +280,7 @@ fn check_numbers(m: &Map<String, Value>, at: &str) -> Result<(), String> {
             Some(other) => {
                 return Err(format!(
                     "`{at}.{key}`: must be a number, not {}",
-                    kind(other)
+                    json_kind(other)
                 ));
             }
         }
@@ -296,7 +298,7 @@ fn check_numbers(m: &Map<String, Value>, at: &str) -> Result<(), String> {
             Some(other) => {
                 return Err(format!(
                     "`{at}.{key}`: must be true or false in draft 4 (a number is the draft-6 form), not {}",
-                    kind(other)
+                    json_kind(other)
                 ));
             }
         }

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::databag::{self, DatabagErrorKind, Encoding};
+use crate::messages::json_kind;
 
 /// A secret's content: keys and string values, as `secret-get` prints them.
 ///
@@ -131,17 +132,6 @@ impl From<BTreeMap<String, String>> for SecretContent {
 impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for SecretContent {
     fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> SecretContent {
         SecretContent::from_pairs(iter)
-    }
-}
-
-fn json_kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "nothing",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "a map",
     }
 }
 

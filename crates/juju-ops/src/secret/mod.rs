@@ -1,8 +1,8 @@
-//! Secrets: Juju's secret URIs ([`Secret`], also the type of a `secret` config option), the
-//! metadata the `secret-*` hook tools take and print ([`SecretOwner`], [`RotatePolicy`],
-//! [`Expire`], [`SecretOptions`], [`SecretInfo`]), secret content ([`SecretContent`]), the
-//! secret hooks ([`SecretEvent`]) and the [`Unit`](crate::Unit) methods that add, read, update,
-//! share and remove secrets (`unit.rs`).
+//! Secrets: Juju's secret URIs ([`Secret`], also the type of a `secret` config option, in
+//! `uri.rs`), the metadata the `secret-*` hook tools take and print ([`SecretOwner`],
+//! [`RotatePolicy`], [`Expire`], [`SecretOptions`], [`SecretInfo`], here), secret content
+//! ([`SecretContent`], `content.rs`), the secret hooks ([`SecretEvent`], `event.rs`) and the
+//! [`Unit`](crate::Unit) methods that add, read, update, share and remove secrets (`unit.rs`).
 //!
 //! A secret's content is a map of keys to string values; the runtime writes it from, and reads
 //! it into, a serde type whose fields are the keys (or a `BTreeMap<String, String>`, or
@@ -18,193 +18,21 @@
 mod content;
 mod event;
 pub(crate) mod subprocess;
+#[cfg(test)]
+mod tests;
 mod unit;
+mod uri;
 
-use std::borrow::Cow;
 use std::fmt;
-use std::str::FromStr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub use content::{SecretContent, SecretDecodeError, SecretEncodeError, is_valid_key};
 pub(crate) use event::secret_runner;
 pub use event::{SecretEnv, SecretEvent, SecretKind};
 pub use unit::{SecretError, SecretLookup};
-
-/// A Juju secret's URI (`secret:<id>`, or `secret://<model-uuid>/<id>` for a secret of another
-/// model), where the id is 20 lowercase letters and digits.
-///
-/// It is also a config option of Juju's `secret` type (the schema says `type: secret`): read
-/// the secret it names with [`Unit::secret_content`](crate::Unit::secret_content).
-///
-/// The field is the URI as given; [`Secret::parse`] checks it (and adds `secret:` to a bare
-/// id), and every method that calls a hook tool with it checks it first.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct Secret(pub String);
-
-impl JsonSchema for Secret {
-    fn schema_name() -> Cow<'static, str> {
-        "Secret".into()
-    }
-
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({ "type": "string", "x-juju-type": "secret" })
-    }
-}
-
-/// A string that is not a secret URI. Its `Display` and `Debug` show the string only when it
-/// starts with `secret:` (anything else may be a value put where a URI belongs).
-#[derive(Clone, PartialEq, Eq)]
-pub struct SecretUriError {
-    /// The string given.
-    pub given: String,
-}
-
-impl SecretUriError {
-    fn shown(&self) -> bool {
-        self.given.trim_start().starts_with("secret:")
-    }
-}
-
-impl fmt::Debug for SecretUriError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut debug = f.debug_struct("SecretUriError");
-        if self.shown() {
-            debug.field("given", &self.given);
-        } else {
-            debug.field(
-                "given",
-                &format_args!("<{} characters>", self.given.chars().count()),
-            );
-        }
-        debug.finish()
-    }
-}
-
-impl fmt::Display for SecretUriError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Juju's `secrets.ParseURI` message, for a string meant as a URI. Anything else may be
-        // a value put where a URI belongs (a password in the wrong option): it is not shown.
-        if self.shown() {
-            write!(f, "secret URI {:?} not valid", self.given)
-        } else {
-            write!(
-                f,
-                "secret URI not valid: a string of {} characters that does not start with \
-                 \"secret:\" (not shown, in case it is a secret value)",
-                self.given.chars().count()
-            )
-        }
-    }
-}
-
-impl std::error::Error for SecretUriError {}
-
-/// 20 lowercase letters and digits: the id part of a secret URI (an `xid`).
-fn is_secret_id(s: &str) -> bool {
-    s.len() == 20
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-}
-
-/// A model UUID: `8-4-4-4-12` lowercase hexadecimal digits.
-fn is_uuid(s: &str) -> bool {
-    let groups: Vec<&str> = s.split('-').collect();
-    groups.len() == 5
-        && groups.iter().zip([8, 4, 4, 4, 12]).all(|(g, n)| {
-            g.len() == n
-                && g.bytes()
-                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-        })
-}
-
-impl Secret {
-    /// Reads a secret URI: `secret:<id>`, `secret://<model-uuid>/<id>`, or a bare `<id>` (which
-    /// becomes `secret:<id>`, as ops canonicalises it). Surrounding whitespace is dropped.
-    ///
-    /// ```
-    /// # extern crate juju_ops as ops;
-    /// use ops::Secret;
-    ///
-    /// let secret = Secret::parse("secret:cj4v5vm78ohs79o84r4g").unwrap();
-    /// assert_eq!(secret.id(), "cj4v5vm78ohs79o84r4g");
-    /// assert_eq!(Secret::parse("cj4v5vm78ohs79o84r4g").unwrap(), secret);
-    /// assert!(Secret::parse("secret:short").is_err());
-    /// ```
-    pub fn parse(s: &str) -> Result<Secret, SecretUriError> {
-        let trimmed = s.trim();
-        let invalid = || SecretUriError {
-            given: s.to_owned(),
-        };
-        if is_secret_id(trimmed) {
-            return Ok(Secret(format!("secret:{trimmed}")));
-        }
-        if let Some(rest) = trimmed.strip_prefix("secret://") {
-            let (model, id) = rest.split_once('/').ok_or_else(invalid)?;
-            return if is_uuid(model) && is_secret_id(id) {
-                Ok(Secret(trimmed.to_owned()))
-            } else {
-                Err(invalid())
-            };
-        }
-        match trimmed.strip_prefix("secret:") {
-            Some(id) if is_secret_id(id) => Ok(Secret(trimmed.to_owned())),
-            _ => Err(invalid()),
-        }
-    }
-
-    /// The URI as given.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// Whether the URI is one [`Secret::parse`] accepts as it is.
-    pub fn is_valid(&self) -> bool {
-        Secret::parse(&self.0).is_ok_and(|parsed| parsed.0 == self.0)
-    }
-
-    /// The secret's unique id, the 20 characters after `secret:` or the model UUID (what
-    /// `secret-ids` prints, and ops calls `unique_identifier`).
-    pub fn id(&self) -> &str {
-        let s = self.0.trim();
-        let s = s.strip_prefix("secret:").unwrap_or(s);
-        s.rsplit('/').next().unwrap_or(s)
-    }
-
-    /// The model UUID of a `secret://<model-uuid>/<id>` URI.
-    pub fn model_uuid(&self) -> Option<&str> {
-        let rest = self.0.trim().strip_prefix("secret://")?;
-        rest.split_once('/').map(|(model, _)| model)
-    }
-
-    /// Whether `self` and `other` name the same secret (the same id, whichever form).
-    pub fn same_secret(&self, other: &Secret) -> bool {
-        self.id() == other.id()
-    }
-
-    /// The URI, checked ([`Secret::parse`]).
-    pub(crate) fn checked(&self) -> Result<Secret, SecretUriError> {
-        Secret::parse(&self.0)
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl FromStr for Secret {
-    type Err = SecretUriError;
-
-    fn from_str(s: &str) -> Result<Secret, SecretUriError> {
-        Secret::parse(s)
-    }
-}
+pub use uri::{Secret, SecretUriError};
 
 /// Who owns a secret a charm creates (`secret-add --owner`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -517,112 +345,4 @@ pub(crate) fn parse_info(value: &Value) -> Result<SecretInfo, String> {
         rotates: text("rotates")?,
         access,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn uris_are_read_in_each_form() {
-        let id = "cj4v5vm78ohs79o84r4g";
-        let plain = Secret::parse(&format!("secret:{id}")).unwrap();
-        assert_eq!(plain.as_str(), format!("secret:{id}"));
-        assert_eq!(plain.id(), id);
-        assert_eq!(plain.model_uuid(), None);
-        assert!(plain.is_valid());
-        assert_eq!(Secret::parse(&format!(" {id}\n")).unwrap(), plain);
-        let remote = format!("secret://deadbeef-1bad-500d-9000-4b1d0d06f00d/{id}");
-        let remote = Secret::parse(&remote).unwrap();
-        assert_eq!(remote.id(), id);
-        assert_eq!(
-            remote.model_uuid(),
-            Some("deadbeef-1bad-500d-9000-4b1d0d06f00d")
-        );
-        assert!(remote.same_secret(&plain));
-        for bad in [
-            "secret:",
-            "secret:cheese",
-            "secret:CJ4V5VM78OHS79O84R4G",
-            "secret://nothost/cj4v5vm78ohs79o84r4g",
-            "secret://deadbeef-1bad-500d-9000-4b1d0d06f00d/",
-            "secret:cj4v5vm78ohs79o84r4g/x",
-        ] {
-            let err = Secret::parse(bad).unwrap_err();
-            assert_eq!(err.to_string(), format!("secret URI {bad:?} not valid"));
-        }
-        // A string not meant as a URI may be a value: not shown.
-        for bad in ["", "hunter2", "http:cj4v5vm78ohs79o84r4g"] {
-            let err = Secret::parse(bad).unwrap_err().to_string();
-            assert!(!bad.is_empty() || err.contains("0 characters"), "{err}");
-            assert!(bad.is_empty() || !err.contains(bad), "{err}");
-        }
-        assert!(!Secret("secret:nope".into()).is_valid());
-        assert!(!Secret(id.into()).is_valid());
-    }
-
-    #[test]
-    fn expiry_is_written_as_go_reads_it() {
-        assert_eq!(
-            Expire::In(Duration::from_secs(3600)).to_arg().unwrap(),
-            "3600s"
-        );
-        assert_eq!(
-            Expire::In(Duration::from_millis(1500)).to_arg().unwrap(),
-            "1500000000ns"
-        );
-        assert!(Expire::In(Duration::ZERO).to_arg().is_err());
-        assert!(Expire::In(Duration::from_secs(u64::MAX)).to_arg().is_err());
-        let t = UNIX_EPOCH + Duration::from_secs(1_735_711_566);
-        assert_eq!(Expire::At(t).to_arg().unwrap(), "2025-01-01T06:06:06Z");
-        assert_eq!(rfc3339(UNIX_EPOCH).unwrap(), "1970-01-01T00:00:00Z");
-        assert_eq!(
-            rfc3339(UNIX_EPOCH + Duration::from_secs(951_782_400)).unwrap(),
-            "2000-02-29T00:00:00Z"
-        );
-        assert_eq!(
-            Expire::In(Duration::from_secs(60)).resolve(t).unwrap(),
-            "2025-01-01T06:07:06Z"
-        );
-    }
-
-    #[test]
-    fn info_output_is_read() {
-        let out = json!({"cj4v5vm78ohs79o84r4g": {
-            "revision": 3, "label": "db", "owner": "application", "description": "the db",
-            "rotation": "monthly", "expiry": "2025-01-01T06:06:06Z",
-            "access": [{"target": "application-pg", "scope": "relation-x", "role": "view"}]
-        }});
-        let info = parse_info(&out).unwrap();
-        assert_eq!(info.id.as_str(), "secret:cj4v5vm78ohs79o84r4g");
-        assert_eq!(info.revision, 3);
-        assert_eq!(info.label.as_deref(), Some("db"));
-        assert_eq!(info.owner, SecretOwner::Application);
-        assert_eq!(info.rotation, Some(RotatePolicy::Monthly));
-        assert_eq!(info.expiry.as_deref(), Some("2025-01-01T06:06:06Z"));
-        assert_eq!(info.access[0].target, "application-pg");
-        let bare = json!({"cj4v5vm78ohs79o84r4g": {"revision": 1, "label": "", "owner": "unit"}});
-        let info = parse_info(&bare).unwrap();
-        assert_eq!(info.label, None);
-        assert_eq!(info.owner, SecretOwner::Unit);
-        assert!(parse_info(&json!({})).is_err());
-        assert!(parse_info(&json!({"cj4v5vm78ohs79o84r4g": {"owner": "unit"}})).is_err());
-        assert!(
-            parse_info(&json!({"cj4v5vm78ohs79o84r4g": {"revision": 1, "owner": "model"}}))
-                .is_err()
-        );
-    }
-
-    #[test]
-    fn names_round_trip() {
-        for policy in RotatePolicy::ALL {
-            assert_eq!(RotatePolicy::parse(policy.as_str()), Some(policy));
-        }
-        for owner in [SecretOwner::Application, SecretOwner::Unit] {
-            assert_eq!(SecretOwner::parse(owner.as_str()), Some(owner));
-        }
-        assert!(SecretOptions::new().is_empty());
-        assert!(!SecretOptions::new().description("d").is_empty());
-    }
 }

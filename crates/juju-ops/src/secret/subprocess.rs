@@ -81,70 +81,80 @@ fn random_u64() -> u64 {
     hasher.finish()
 }
 
-/// Runs `tool` with `args` and the content in a private file (`--file <path>`).
+/// Runs `argv` with the content in a private file (`--file <path>` appended).
 fn run_with_content(
     tools: &Subprocess,
-    tool: &str,
-    mut args: Vec<String>,
+    mut argv: Vec<String>,
     content: &SecretContent,
 ) -> Result<String, ToolError> {
     let file = ContentFile::create_in(&std::env::temp_dir(), content).map_err(|e| ToolError {
-        argv: std::iter::once(tool.to_owned())
-            .chain(args.clone())
-            .collect(),
+        argv: argv.clone(),
         kind: ToolErrorKind::Spawn {
             reason: format!("cannot write the secret content to a private temporary file: {e}"),
         },
     })?;
-    args.push("--file".to_owned());
-    args.push(file.path().display().to_string());
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let out = tools.run(tool, &args);
+    argv.push("--file".to_owned());
+    argv.push(file.path().display().to_string());
+    let out = tools.run(&argv);
     drop(file);
     out
 }
 
-/// `--label=…`, `--description=…`, `--expire=…`, `--rotate=…`: each in one argument, so a
-/// value starting with `-` is not read as a flag.
-fn option_args(tool: &str, options: &SecretOptions) -> Result<Vec<String>, ToolError> {
-    let mut args = Vec::new();
+/// `tool` and its first arguments `args`, then `--label=…`, `--description=…`, `--expire=…`,
+/// `--rotate=…`: each in one argument, so a value starting with `-` is not read as a flag.
+fn with_options(
+    tool: &str,
+    args: &[&str],
+    options: &SecretOptions,
+) -> Result<Vec<String>, ToolError> {
+    let mut argv = line(tool, args);
     if let Some(label) = &options.label {
-        args.push(format!("--label={label}"));
+        argv.push(format!("--label={label}"));
     }
     if let Some(description) = &options.description {
-        args.push(format!("--description={description}"));
+        argv.push(format!("--description={description}"));
     }
     if let Some(expire) = &options.expire {
         let arg = expire.to_arg().map_err(|reason| ToolError {
             argv: vec![tool.to_owned()],
             kind: ToolErrorKind::BadOutput { reason },
         })?;
-        args.push(format!("--expire={arg}"));
+        argv.push(format!("--expire={arg}"));
     }
     if let Some(rotate) = options.rotate {
-        args.push(format!("--rotate={rotate}"));
+        argv.push(format!("--rotate={rotate}"));
     }
-    Ok(args)
+    Ok(argv)
 }
 
-/// `secret-add --owner <owner> [options] --file <content>`; prints the new URI.
+/// `tool` followed by `args`.
+fn line(tool: &str, args: &[&str]) -> Vec<String> {
+    std::iter::once(tool)
+        .chain(args.iter().copied())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// `tool [<ID>] [--label=L]`: a secret named by URI, label, or both.
+fn named(tool: &str, id: Option<&str>, label: Option<&str>) -> Vec<String> {
+    let mut argv = line(tool, &[]);
+    argv.extend(id.map(str::to_owned));
+    argv.extend(label.map(|label| format!("--label={label}")));
+    argv
+}
+
+/// `secret-add --owner=<owner> [options] --file <content>`; prints the new URI.
 pub(crate) fn secret_add(
     tools: &Subprocess,
     owner: SecretOwner,
     content: &SecretContent,
     options: &SecretOptions,
 ) -> Result<String, ToolError> {
-    let mut args = vec![format!("--owner={owner}")];
-    args.extend(option_args("secret-add", options)?);
-    let out = run_with_content(tools, "secret-add", args.clone(), content)?;
+    let argv = with_options("secret-add", &[&format!("--owner={owner}")], options)?;
+    let out = run_with_content(tools, argv.clone(), content)?;
     let uri = out.trim();
     if uri.is_empty() {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        return Err(bad_output(
-            "secret-add",
-            &args,
-            "it printed no secret URI".to_owned(),
-        ));
+        return Err(bad_output(&argv, "it printed no secret URI".to_owned()));
     }
     Ok(uri.to_owned())
 }
@@ -156,20 +166,16 @@ pub(crate) fn secret_get(
     label: Option<&str>,
     read: SecretRead,
 ) -> Result<SecretContent, ToolError> {
-    let mut args: Vec<String> = id.map(str::to_owned).into_iter().collect();
-    if let Some(label) = label {
-        args.push(format!("--label={label}"));
-    }
+    let mut argv = named("secret-get", id, label);
     match read {
         SecretRead::Tracked => {}
-        SecretRead::Peek => args.push("--peek".to_owned()),
-        SecretRead::Refresh => args.push("--refresh".to_owned()),
+        SecretRead::Peek => argv.push("--peek".to_owned()),
+        SecretRead::Refresh => argv.push("--refresh".to_owned()),
     }
-    args.push("--format=json".to_owned());
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let out = tools.run("secret-get", &args)?;
+    argv.push("--format=json".to_owned());
+    let out = tools.run(&argv)?;
     // The output is the secret: nothing of it goes into an error.
-    let bad = |reason: &str| bad_output("secret-get", &args, format!("{reason} (not shown)"));
+    let bad = |reason: &str| bad_output(&argv, format!("{reason} (not shown)"));
     match serde_json::from_str::<Value>(&out) {
         Ok(Value::Object(map)) => map
             .into_iter()
@@ -191,14 +197,10 @@ pub(crate) fn secret_set(
     content: Option<&SecretContent>,
     options: &SecretOptions,
 ) -> Result<(), ToolError> {
-    let mut args = vec![id.to_owned()];
-    args.extend(option_args("secret-set", options)?);
+    let argv = with_options("secret-set", &[id], options)?;
     match content {
-        Some(content) => run_with_content(tools, "secret-set", args, content).map(drop),
-        None => {
-            let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            tools.run("secret-set", &args).map(drop)
-        }
+        Some(content) => run_with_content(tools, argv, content).map(drop),
+        None => tools.run(&argv).map(drop),
     }
 }
 
@@ -210,11 +212,9 @@ pub(crate) fn secret_grant_or_revoke(
     relation_id: u32,
     unit: Option<&str>,
 ) -> Result<(), ToolError> {
-    let relation = relation_id.to_string();
-    let unit = unit.map(|u| format!("--unit={u}"));
-    let mut args = vec![id, "-r", relation.as_str()];
-    args.extend(unit.as_deref());
-    tools.run(tool, &args).map(drop)
+    let mut argv = line(tool, &[id, "-r", &relation_id.to_string()]);
+    argv.extend(unit.map(|u| format!("--unit={u}")));
+    tools.run(&argv).map(drop)
 }
 
 /// `secret-remove <ID> [--revision=N]`.
@@ -223,16 +223,15 @@ pub(crate) fn secret_remove(
     id: &str,
     revision: Option<u32>,
 ) -> Result<(), ToolError> {
-    let revision = revision.map(|r| format!("--revision={r}"));
-    let mut args = vec![id];
-    args.extend(revision.as_deref());
-    tools.run("secret-remove", &args).map(drop)
+    let mut argv = line("secret-remove", &[id]);
+    argv.extend(revision.map(|r| format!("--revision={r}")));
+    tools.run(&argv).map(drop)
 }
 
 /// `secret-ids --format=json`: the ids (bare, as Juju prints them) of the secrets this unit
 /// owns, and its application's when it is the leader.
 pub(crate) fn secret_ids(tools: &Subprocess) -> Result<Vec<String>, ToolError> {
-    tools.run_string_list("secret-ids", &["--format=json"])
+    tools.run_string_list(&line("secret-ids", &["--format=json"]))
 }
 
 /// `secret-info-get <ID> --format=json`, or `--label=L`.
@@ -241,14 +240,10 @@ pub(crate) fn secret_info_get(
     id: Option<&str>,
     label: Option<&str>,
 ) -> Result<SecretInfo, ToolError> {
-    let mut args: Vec<String> = id.map(str::to_owned).into_iter().collect();
-    if let Some(label) = label {
-        args.push(format!("--label={label}"));
-    }
-    args.push("--format=json".to_owned());
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let value = tools.run_json("secret-info-get", &args)?;
-    parse_info(&value).map_err(|reason| bad_output("secret-info-get", &args, reason))
+    let mut argv = named("secret-info-get", id, label);
+    argv.push("--format=json".to_owned());
+    let value = tools.run_json(&argv)?;
+    parse_info(&value).map_err(|reason| bad_output(&argv, reason))
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ use super::{
     is_valid_key,
 };
 use crate::event::Unit;
+use crate::names;
 use crate::relation::{Endpoint, Relation};
 use crate::tools::{ToolError, ToolErrorKind};
 
@@ -356,10 +357,7 @@ impl<'a> Unit<'a> {
         secret: &Secret,
         relation: &Relation<E>,
     ) -> Result<(), SecretError> {
-        let secret = self.managed(secret)?;
-        self.tools()
-            .secret_grant(secret.as_str(), relation.id(), None)?;
-        Ok(())
+        self.share(Share::Grant, secret, relation, None)
     }
 
     /// Lets one unit of `relation`'s remote application read a secret this unit manages
@@ -370,11 +368,7 @@ impl<'a> Unit<'a> {
         relation: &Relation<E>,
         unit: &str,
     ) -> Result<(), SecretError> {
-        check_remote_unit(relation, unit)?;
-        let secret = self.managed(secret)?;
-        self.tools()
-            .secret_grant(secret.as_str(), relation.id(), Some(unit))?;
-        Ok(())
+        self.share(Share::Grant, secret, relation, Some(unit))
     }
 
     /// Withdraws the grant of a secret to `relation`'s remote application (`secret-revoke -r`).
@@ -383,10 +377,7 @@ impl<'a> Unit<'a> {
         secret: &Secret,
         relation: &Relation<E>,
     ) -> Result<(), SecretError> {
-        let secret = self.managed(secret)?;
-        self.tools()
-            .secret_revoke(secret.as_str(), relation.id(), None)?;
-        Ok(())
+        self.share(Share::Revoke, secret, relation, None)
     }
 
     /// Withdraws the grant of a secret to one unit of `relation`'s remote application
@@ -397,10 +388,27 @@ impl<'a> Unit<'a> {
         relation: &Relation<E>,
         unit: &str,
     ) -> Result<(), SecretError> {
-        check_remote_unit(relation, unit)?;
+        self.share(Share::Revoke, secret, relation, Some(unit))
+    }
+
+    /// `secret-grant` or `secret-revoke` of a secret this unit manages, on `relation` (for one
+    /// of its remote units when `unit` is given, checked first).
+    fn share<E: Endpoint>(
+        &mut self,
+        share: Share,
+        secret: &Secret,
+        relation: &Relation<E>,
+        unit: Option<&str>,
+    ) -> Result<(), SecretError> {
+        if let Some(unit) = unit {
+            check_remote_unit(relation, unit)?;
+        }
         let secret = self.managed(secret)?;
-        self.tools()
-            .secret_revoke(secret.as_str(), relation.id(), Some(unit))?;
+        let tools = self.tools();
+        match share {
+            Share::Grant => tools.secret_grant(secret.as_str(), relation.id(), unit)?,
+            Share::Revoke => tools.secret_revoke(secret.as_str(), relation.id(), unit)?,
+        }
         Ok(())
     }
 
@@ -474,12 +482,16 @@ impl<'a> Unit<'a> {
     }
 }
 
+/// Whether [`Unit::share`] grants or revokes.
+#[derive(Clone, Copy)]
+enum Share {
+    Grant,
+    Revoke,
+}
+
 fn check_remote_unit<E: Endpoint>(relation: &Relation<E>, unit: &str) -> Result<(), SecretError> {
     let remote_app = relation.remote_app();
-    let belongs = unit.split_once('/').is_some_and(|(app, n)| {
-        app == remote_app && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())
-    });
-    if belongs {
+    if names::is_unit_of(unit, remote_app) {
         Ok(())
     } else {
         Err(SecretError::NotARemoteUnit {

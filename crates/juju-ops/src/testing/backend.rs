@@ -4,7 +4,9 @@
 //!
 //! Relation data and charm state are written to working copies that [`Backend::into_output`]
 //! commits only when the run succeeded, as Juju's `Flush` does; leader settings and statuses
-//! are written at once, as Juju writes them.
+//! are written at once, as Juju writes them. The tools of each domain keep their state and
+//! rules in the domain's module (`relation.rs`, `storage.rs`, `network.rs`, `secrets/`); this
+//! one has the action, log, status, config, leadership and charm-state tools.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -12,32 +14,25 @@ use std::fmt;
 use serde_json::{Map, Value};
 
 use super::network::NetworkTools;
-use super::relation::{Databag, EndpointSpec, Relation};
+use super::relation::{Databag, EndpointSpec, RelationTools, apply};
 use super::secrets::{Caller, SecretStore};
 use super::storage::StorageTools;
 use super::{Event, LogLine, Output, State, StatusValue};
 use crate::event::UnitEnv;
 use crate::network::{NetworkInfo, UnitAddress};
 use crate::ports::{OpenedPort, Port};
-use crate::relation::{RelationKind, Role};
+use crate::relation::RelationKind;
 use crate::results;
 use crate::schema::sorted;
 use crate::secret::{SecretContent, SecretInfo, SecretOptions, SecretOwner, SecretRead};
 use crate::storage::StorageInfo;
 use crate::tools::{
-    HookTools, LogLevel, StatusInfo, StatusName, StatusTarget, ToolError, ToolErrorKind,
+    self, HookTools, LogLevel, StatusInfo, StatusName, StatusTarget, ToolError, ToolErrorKind,
 };
 
 /// The longest charm-state key and value Juju accepts (`core/quota`).
 const MAX_STATE_KEY: usize = 256;
 const MAX_STATE_VALUE: usize = 64 * 1024;
-
-/// The relation a relation hook runs for, as far as the tools need it.
-struct HookRelation {
-    id: u32,
-    kind: RelationKind,
-    remote_unit: Option<String>,
-}
 
 /// The in-memory hook tools: what Juju would record, kept in memory.
 pub(super) struct Backend {
@@ -45,12 +40,8 @@ pub(super) struct Backend {
     config: Map<String, Value>,
     leader: bool,
     unit_name: String,
-    app: String,
-    /// The role of each declared endpoint (for the relation key in Juju's messages).
-    roles: BTreeMap<String, Role>,
     /// The relations, with this run's writes (committed on success).
-    relations: Vec<Relation>,
-    hook_relation: Option<HookRelation>,
+    relations: RelationTools,
     leader_settings: Databag,
     /// The charm state, with this run's writes (committed on success).
     charm_state: Databag,
@@ -91,30 +82,12 @@ impl Backend {
             config.insert(name.clone(), value.clone());
         }
         config.retain(|_, v| !v.is_null());
-        let hook_relation = match (&env.relation, kind) {
-            (Some(relation), Some(kind)) => Some(HookRelation {
-                id: relation.id,
-                kind,
-                remote_unit: relation.remote_unit.clone(),
-            }),
-            _ => None,
-        };
         Backend {
             params,
             config,
             leader: state.leader,
             unit_name: env.unit_name.clone(),
-            app: env
-                .unit_name
-                .split_once('/')
-                .map_or(env.unit_name.as_str(), |(app, _)| app)
-                .to_owned(),
-            roles: endpoints
-                .iter()
-                .map(|(name, spec)| (name.clone(), spec.role))
-                .collect(),
-            relations: state.relations.clone(),
-            hook_relation,
+            relations: RelationTools::new(state, env, kind, endpoints),
             leader_settings: state.leader_settings.clone(),
             charm_state: state.charm_state.clone(),
             logs: Vec::new(),
@@ -157,7 +130,7 @@ impl Backend {
         committed: bool,
     ) -> Output {
         if committed {
-            state.relations = self.relations;
+            state.relations = self.relations.relations;
             state.charm_state = self.charm_state;
             if let Ok(ports) = self.network.commit() {
                 state.opened_ports = ports;
@@ -202,54 +175,12 @@ impl Backend {
         }
     }
 
-    /// What Juju would refuse when committing the run's changes (a secret the unit does not
-    /// own, a label taken), if anything: the run then fails as Juju fails the hook.
-    /// The remote application of relation `relation_id` (this unit's own on a peer relation).
-    fn remote_app_of(&self, relation_id: u32) -> Option<String> {
-        let relation = self.relations.iter().find(|r| r.id == relation_id)?;
-        Some(self.remote_app(relation).to_owned())
-    }
-
-    fn not_in_action(&self, tool: &str) -> Result<(), ToolError> {
+    /// `action-*`'s refusal outside an action.
+    fn not_in_action(&self, argv: Vec<String>) -> Result<(), ToolError> {
         if self.params.is_some() {
             return Ok(());
         }
-        Err(failed(vec![tool.to_owned()], 1, "not running an action"))
-    }
-
-    /// The relation `id`, or `relation-*`'s refusal of `-r <id>` (an `Init` error: exit 2).
-    fn relation(&self, id: u32, argv: &[String]) -> Result<&Relation, ToolError> {
-        self.relations.iter().find(|r| r.id == id).ok_or_else(|| {
-            failed(
-                argv.to_vec(),
-                2,
-                format!("invalid value \"{id}\" for option -r: relation not found"),
-            )
-        })
-    }
-
-    /// The relation's remote application: this unit's own on a peer relation.
-    fn remote_app<'a>(&'a self, relation: &'a Relation) -> &'a str {
-        if relation.peer {
-            &self.app
-        } else {
-            &relation.remote_app
-        }
-    }
-
-    /// The relation's key as Juju's state names it in messages: the requirer's `app:endpoint`
-    /// first, or `app:endpoint` alone for a peer relation. The harness does not know the remote
-    /// endpoint's name and writes the local one in its place.
-    fn relation_key(&self, relation: &Relation) -> String {
-        let local = format!("{}:{}", self.app, relation.endpoint);
-        if relation.peer {
-            return local;
-        }
-        let remote = format!("{}:{}", relation.remote_app, relation.endpoint);
-        match self.roles.get(&relation.endpoint) {
-            Some(Role::Provides) => format!("{remote} {local}"),
-            _ => format!("{local} {remote}"),
-        }
+        Err(failed(argv, 1, "not running an action"))
     }
 }
 
@@ -265,60 +196,31 @@ pub(super) fn failed(argv: Vec<String>, code: i32, message: impl fmt::Display) -
     }
 }
 
+/// A command line from its parts (the secret tools name the tool and the secret only).
 pub(super) fn argv(parts: &[&str]) -> Vec<String> {
     parts.iter().map(|p| (*p).to_owned()).collect()
 }
 
-/// Juju's application name rule (`names.IsValidApplication`): lowercase letters and digits in
-/// hyphen-separated segments, the first starting with a letter, each holding a letter.
-fn is_valid_app(name: &str) -> bool {
-    name.starts_with(|c: char| c.is_ascii_lowercase())
-        && name.split('-').all(|segment| {
-            segment.chars().any(|c| c.is_ascii_lowercase())
-                && segment
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        })
-}
-
-/// Juju's unit name rule (`names.IsValidUnit`): `<application>/<number>`.
-fn is_valid_unit(name: &str) -> bool {
-    name.split_once('/').is_some_and(|(app, n)| {
-        is_valid_app(app) && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())
-    })
-}
-
-/// Applies `relation-set`/`leader-set` pairs: an empty value deletes the key.
-fn apply(bag: &mut Databag, data: &BTreeMap<String, String>) {
-    for (key, value) in data {
-        if value.is_empty() {
-            bag.remove(key);
-        } else {
-            bag.insert(key.clone(), value.clone());
-        }
-    }
-}
-
 impl HookTools for Backend {
     fn action_get(&mut self) -> Result<Value, ToolError> {
-        self.not_in_action("action-get")?;
+        self.not_in_action(tools::argv::action_get())?;
         Ok(self.params.clone().unwrap_or(Value::Null))
     }
 
     fn action_set(&mut self, pairs: &[(String, String)]) -> Result<(), ToolError> {
-        self.not_in_action("action-set")?;
+        self.not_in_action(tools::argv::action_set(pairs))?;
         self.results.extend(pairs.iter().cloned());
         Ok(())
     }
 
     fn action_log(&mut self, message: &str) -> Result<(), ToolError> {
-        self.not_in_action("action-log")?;
+        self.not_in_action(tools::argv::action_log(message))?;
         self.logs.push(message.to_owned());
         Ok(())
     }
 
     fn action_fail(&mut self, message: &str) -> Result<(), ToolError> {
-        self.not_in_action("action-fail")?;
+        self.not_in_action(tools::argv::action_fail(message))?;
         self.failure = Some(message.to_owned());
         Ok(())
     }
@@ -344,7 +246,7 @@ impl HookTools for Backend {
         if target == StatusTarget::Application {
             if !self.leader {
                 return Err(failed(
-                    argv(&["status-set", "--application"]),
+                    tools::argv::status_set(target, status, message),
                     1,
                     "setting application status: this unit is not the leader",
                 ));
@@ -376,12 +278,7 @@ impl HookTools for Backend {
             StatusTarget::Application => {
                 if !self.leader {
                     return Err(failed(
-                        argv(&[
-                            "status-get",
-                            "--include-data",
-                            "--format=json",
-                            "--application",
-                        ]),
+                        tools::argv::status_get(target),
                         1,
                         "finding application status: this unit is not the leader",
                     ));
@@ -401,39 +298,18 @@ impl HookTools for Backend {
         })
     }
 
+    // Relations (`relation.rs`).
+
     fn relation_ids(&mut self, endpoint: &str) -> Result<Vec<String>, ToolError> {
-        let mut ids: Vec<String> = self
-            .relations
-            .iter()
-            .filter(|r| r.endpoint == endpoint)
-            .map(Relation::relation_id)
-            .collect();
-        ids.sort();
-        Ok(ids)
+        Ok(self.relations.ids(endpoint))
     }
 
     fn relation_list(&mut self, relation_id: u32) -> Result<Vec<String>, ToolError> {
-        let id = relation_id.to_string();
-        let relation = self.relation(relation_id, &argv(&["relation-list", "-r", &id]))?;
-        let mut members = relation.unit_names(self.remote_app(relation));
-        // The hook's relation: a departed unit is no longer a member, and in -broken every
-        // member has departed (the uniter's `RemoveMember` before -departed).
-        if let Some(hook) = &self.hook_relation
-            && hook.id == relation_id
-        {
-            match hook.kind {
-                RelationKind::Broken => members.clear(),
-                RelationKind::Departed => members.retain(|m| Some(m) != hook.remote_unit.as_ref()),
-                _ => {}
-            }
-        }
-        Ok(members)
+        self.relations.list(relation_id)
     }
 
     fn relation_remote_app(&mut self, relation_id: u32) -> Result<String, ToolError> {
-        let id = relation_id.to_string();
-        let relation = self.relation(relation_id, &argv(&["relation-list", "-r", &id, "--app"]))?;
-        Ok(self.remote_app(relation).to_owned())
+        self.relations.remote_app_tool(relation_id)
     }
 
     fn relation_get(
@@ -442,71 +318,7 @@ impl HookTools for Backend {
         member: &str,
         app: bool,
     ) -> Result<BTreeMap<String, String>, ToolError> {
-        let id = relation_id.to_string();
-        let mut args = vec!["relation-get", "-r", &id];
-        if app {
-            args.push("--app");
-        }
-        args.extend(["-", member, "--format=json"]);
-        let args = argv(&args);
-        let relation = self.relation(relation_id, &args)?;
-        let remote_app = self.remote_app(relation);
-        let denied = || failed(args.clone(), 1, "permission denied");
-        if app {
-            // With --app, a unit name stands for its application.
-            let target = if is_valid_unit(member) {
-                member.split_once('/').map_or(member, |(app, _)| app)
-            } else {
-                member
-            };
-            if target == self.app {
-                // The leader reads its own bag (with this hook's writes); the other units may
-                // read it on a peer relation only (`readLocalApplicationSettings`).
-                return if self.leader || relation.peer {
-                    Ok(relation.local_app_data.clone())
-                } else {
-                    Err(denied())
-                };
-            }
-            return if !relation.peer && target == remote_app {
-                Ok(relation.remote_app_data.clone())
-            } else {
-                Err(denied())
-            };
-        }
-        if !is_valid_unit(member) {
-            let message = if is_valid_app(member) {
-                format!("expected unit name, got application name {member:?}")
-            } else {
-                format!("invalid unit name {member:?}")
-            };
-            return Err(failed(args, 2, message));
-        }
-        if member == self.unit_name {
-            return Ok(relation.local_unit_data.clone());
-        }
-        let (member_app, n) = member.split_once('/').unwrap_or((member, ""));
-        if member_app == remote_app
-            && let Some(bag) = n
-                .parse::<u32>()
-                .ok()
-                .and_then(|n| relation.remote_units_data.get(&n))
-        {
-            // A departed unit's bag stays readable while the relation exists.
-            return Ok(bag.clone());
-        }
-        if member_app == remote_app || member_app == self.app {
-            return Err(failed(
-                args.clone(),
-                1,
-                format!(
-                    "cannot read settings for unit {member:?} in relation {:?}: unit {member:?}: \
-                     settings not found",
-                    self.relation_key(relation)
-                ),
-            ));
-        }
-        Err(denied())
+        self.relations.get(relation_id, member, app)
     }
 
     fn relation_set(
@@ -515,26 +327,7 @@ impl HookTools for Backend {
         app: bool,
         data: &BTreeMap<String, String>,
     ) -> Result<(), ToolError> {
-        let id = relation_id.to_string();
-        let mut args = vec!["relation-set", "-r", &id];
-        if app {
-            args.push("--app");
-        }
-        args.extend(["--file", "-"]);
-        let args = argv(&args);
-        self.relation(relation_id, &args)?;
-        if app && !self.leader {
-            return Err(failed(args, 1, "cannot write relation settings"));
-        }
-        if let Some(relation) = self.relations.iter_mut().find(|r| r.id == relation_id) {
-            let bag = if app {
-                &mut relation.local_app_data
-            } else {
-                &mut relation.local_unit_data
-            };
-            apply(bag, data);
-        }
-        Ok(())
+        self.relations.set(relation_id, app, data)
     }
 
     fn leader_get(&mut self) -> Result<BTreeMap<String, String>, ToolError> {
@@ -545,7 +338,7 @@ impl HookTools for Backend {
     fn leader_set(&mut self, data: &BTreeMap<String, String>) -> Result<(), ToolError> {
         if !self.leader {
             return Err(failed(
-                argv(&["leader-set"]),
+                tools::argv::leader_set(data),
                 1,
                 "cannot write leadership settings: cannot write settings: not the leader",
             ));
@@ -569,7 +362,7 @@ impl HookTools for Backend {
             } else {
                 continue;
             };
-            return Err(failed(argv(&["state-set", "--file", "-"]), 1, message));
+            return Err(failed(tools::argv::state_set(), 1, message));
         }
         for (key, value) in data {
             self.charm_state.insert(key.clone(), value.clone());
@@ -657,8 +450,7 @@ impl HookTools for Backend {
         relation_id: u32,
         unit: Option<&str>,
     ) -> Result<(), ToolError> {
-        let remote_app = self.remote_app_of(relation_id);
-        let caller = Caller::unit(self.leader).on(remote_app.as_deref());
+        let caller = Caller::unit(self.leader).on(self.relations.remote_app_of(relation_id));
         self.secrets.grant(caller, id, relation_id, unit)
     }
 
@@ -668,8 +460,7 @@ impl HookTools for Backend {
         relation_id: u32,
         unit: Option<&str>,
     ) -> Result<(), ToolError> {
-        let remote_app = self.remote_app_of(relation_id);
-        let caller = Caller::unit(self.leader).on(remote_app.as_deref());
+        let caller = Caller::unit(self.leader).on(self.relations.remote_app_of(relation_id));
         self.secrets.revoke(caller, id, relation_id, unit)
     }
 

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use super::relation::{EndpointSpec, Relation};
 use super::{Event, State};
+use crate::messages::list_or_none;
 use crate::relation::{RelationKind, Role};
 
 /// The unit under test, as its name `<app>/<n>` says.
@@ -301,11 +302,7 @@ fn check_event(state: &State, event: &Event, unit: &UnitName<'_>, problems: &mut
         problems.push(format!(
             "the event {hook} is for the unit {remote_app}/{n}, which is not in the relation \
              {rid} ({which}: {}): add it to the relation with {add}, or use one of them",
-            if units.is_empty() {
-                "none".to_owned()
-            } else {
-                units.join(", ")
-            }
+            list_or_none(&units)
         ));
     }
     if let Some(departing) = departing_unit {

@@ -1,6 +1,6 @@
-//! Networks and ports in a harness [`State`](super::State): the network of every binding
-//! (Scenario's `192.0.2.0` addresses unless the state says otherwise), the unit's open ports
-//! by endpoint, the checks a state must pass, and the backend's `network-get`, `unit-get`,
+//! Networks and ports in a harness [`State`]: the bindings a [`Context`] knows and the network
+//! of each (Scenario's `192.0.2.0` addresses unless the state says otherwise), the unit's open
+//! ports by endpoint, the checks a state must pass, and the backend's `network-get`, `unit-get`,
 //! `open-port`, `close-port` and `opened-ports`, with Juju's rules: a port's opening and
 //! closing are recorded as the hook runs (`context/ports.go`), shown by `opened-ports` merged
 //! with what is open (`mergeWithPendingChanges`), and committed only when the run succeeds, as
@@ -10,12 +10,14 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::State;
-use super::backend::failed;
+use super::backend::{Backend, failed};
 use super::relation::DEFAULT_ADDRESS;
+use super::{Context, State};
+use crate::event::UnitEnv;
+use crate::messages::go_quote;
 use crate::network::{BindAddress, InterfaceAddress, NetworkInfo, UnitAddress};
-use crate::ports::{OpenedPort, Port, PortEndpoints, go_quote};
-use crate::tools::ToolError;
+use crate::ports::{OpenedPort, Port, PortEndpoints};
+use crate::tools::{self, ToolError};
 
 /// The ports open on each endpoint; the key `""` stands for every endpoint (a port opened
 /// without `--endpoints`), as Juju keeps them.
@@ -161,7 +163,7 @@ impl NetworkTools {
             }
             let fail = |message: String| {
                 failed(
-                    port_argv("open-port", port, endpoints),
+                    tools::argv::port_tool("open-port", port, endpoints),
                     1,
                     format!(
                         "cannot open {port} (unit {}): {message}",
@@ -198,7 +200,7 @@ impl NetworkTools {
             }
             let fail = |message: String| {
                 failed(
-                    port_argv("close-port", port, endpoints),
+                    tools::argv::port_tool("close-port", port, endpoints),
                     1,
                     format!(
                         "cannot close {port} (unit {}): {message}",
@@ -309,11 +311,7 @@ impl NetworkTools {
         binding: &str,
         relation_id: Option<u32>,
     ) -> Result<NetworkInfo, ToolError> {
-        let mut argv = vec!["network-get".to_owned()];
-        if let Some(id) = relation_id {
-            argv.extend(["-r".to_owned(), id.to_string()]);
-        }
-        argv.extend(["--format=json".to_owned(), binding.to_owned()]);
+        let argv = tools::argv::network_get(binding, relation_id);
         if let Some(id) = relation_id
             && !self.relation_ids.contains(&id)
         {
@@ -370,15 +368,6 @@ fn targets(endpoints: &[String]) -> Vec<&str> {
     }
 }
 
-fn port_argv(tool: &str, port: &Port, endpoints: &[String]) -> Vec<String> {
-    let mut argv = vec![tool.to_owned()];
-    if !endpoints.is_empty() {
-        argv.extend(["--endpoints".to_owned(), endpoints.join(",")]);
-    }
-    argv.push(port.to_string());
-    argv
-}
-
 /// Open ports as `opened-ports --endpoints` lists them: each port once, sorted, with `*` when
 /// it is open on every endpoint.
 pub(super) fn rendered(ports: &OpenedPorts) -> Vec<OpenedPort> {
@@ -399,4 +388,34 @@ pub(super) fn rendered(ports: &OpenedPorts) -> Vec<OpenedPort> {
             },
         })
         .collect()
+}
+
+// The context's bindings and networks.
+
+impl Context {
+    /// The names `network-get` and `open-port --endpoints` know: the endpoints (with
+    /// `juju-info`) and extra bindings.
+    pub(super) fn bindings(&self) -> BTreeSet<String> {
+        self.endpoints
+            .keys()
+            .chain(&self.extra_bindings)
+            .cloned()
+            .collect()
+    }
+
+    /// Gives the backend the run's networks (Scenario's default for every binding the state
+    /// does not set) and open ports.
+    pub(super) fn prepare_network(&self, state: &State, env: &UnitEnv, backend: &mut Backend) {
+        let bindings = self.bindings();
+        let mut networks: BTreeMap<String, _> = bindings
+            .iter()
+            .map(|b| (b.clone(), default_network()))
+            .collect();
+        networks.extend(state.networks.clone());
+        backend.network.networks = networks;
+        backend.network.bindings = bindings;
+        backend.network.committed = state.opened_ports.clone();
+        backend.network.unit = env.unit_name.clone();
+        backend.network.relation_ids = state.relations.iter().map(|r| r.id).collect();
+    }
 }

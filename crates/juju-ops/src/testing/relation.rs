@@ -1,12 +1,19 @@
-//! Relations in a harness [`State`](super::State): the [`Relation`] a test puts in the state (its
-//! databags, remote units or peers), and the endpoints `charmcraft.yaml` declares.
+//! Relations in a harness [`State`]: the [`Relation`] a test puts in the state (its databags,
+//! remote units or peers), the endpoints `charmcraft.yaml` declares, and the relation tools of
+//! the in-memory backend ([`RelationTools`]). (The checks a state's relations must pass are in
+//! `consistency.rs`.)
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use serde_json::Value;
 
-use crate::relation::Role;
+use super::State;
+use super::backend::failed;
+use crate::event::UnitEnv;
+use crate::names;
+use crate::relation::{RelationKind, Role};
+use crate::tools::{self, ToolError};
 
 /// A relation databag: every key and value is a string, as Juju stores them.
 pub type Databag = BTreeMap<String, String>;
@@ -293,4 +300,245 @@ pub(super) fn endpoints_from_yaml(
             limit: None,
         });
     Ok(endpoints)
+}
+
+// The in-memory relation tools.
+
+/// The relation a relation hook runs for, as far as the tools need it.
+struct HookRelation {
+    id: u32,
+    kind: RelationKind,
+    remote_unit: Option<String>,
+}
+
+/// The relation tools of the in-memory backend (`relation-ids`, `-list`, `-get`, `-set`), with
+/// the facade's rules and messages; writes go to working copies of the relations, which the
+/// backend commits when the run succeeds.
+pub(super) struct RelationTools {
+    unit_name: String,
+    app: String,
+    leader: bool,
+    /// The role of each declared endpoint (for the relation key in Juju's messages).
+    roles: BTreeMap<String, Role>,
+    /// The relations, with this run's writes.
+    pub(super) relations: Vec<Relation>,
+    /// The relation the hook runs for, if any.
+    hook: Option<HookRelation>,
+}
+
+impl RelationTools {
+    /// The tools for one run of `env.unit_name` (whose environment names the hook's relation,
+    /// if any: `kind` is then its hook kind).
+    pub(super) fn new(
+        state: &State,
+        env: &UnitEnv,
+        kind: Option<RelationKind>,
+        endpoints: &BTreeMap<String, EndpointSpec>,
+    ) -> RelationTools {
+        let hook = match (&env.relation, kind) {
+            (Some(relation), Some(kind)) => Some(HookRelation {
+                id: relation.id,
+                kind,
+                remote_unit: relation.remote_unit.clone(),
+            }),
+            _ => None,
+        };
+        RelationTools {
+            unit_name: env.unit_name.clone(),
+            app: env
+                .unit_name
+                .split_once('/')
+                .map_or(env.unit_name.as_str(), |(app, _)| app)
+                .to_owned(),
+            leader: state.leader,
+            roles: endpoints
+                .iter()
+                .map(|(name, spec)| (name.clone(), spec.role))
+                .collect(),
+            relations: state.relations.clone(),
+            hook,
+        }
+    }
+
+    /// The remote application of relation `relation_id` (this unit's own on a peer relation).
+    pub(super) fn remote_app_of(&self, relation_id: u32) -> Option<&str> {
+        let relation = self.relations.iter().find(|r| r.id == relation_id)?;
+        Some(self.remote_app(relation))
+    }
+
+    /// The relation `id`, or `relation-*`'s refusal of `-r <id>` (an `Init` error: exit 2).
+    fn relation(&self, id: u32, argv: &[String]) -> Result<&Relation, ToolError> {
+        self.relations.iter().find(|r| r.id == id).ok_or_else(|| {
+            failed(
+                argv.to_vec(),
+                2,
+                format!("invalid value \"{id}\" for option -r: relation not found"),
+            )
+        })
+    }
+
+    /// The relation's remote application: this unit's own on a peer relation.
+    fn remote_app<'a>(&'a self, relation: &'a Relation) -> &'a str {
+        if relation.peer {
+            &self.app
+        } else {
+            &relation.remote_app
+        }
+    }
+
+    /// The relation's key as Juju's state names it in messages: the requirer's `app:endpoint`
+    /// first, or `app:endpoint` alone for a peer relation. The harness does not know the remote
+    /// endpoint's name and writes the local one in its place.
+    fn relation_key(&self, relation: &Relation) -> String {
+        let local = format!("{}:{}", self.app, relation.endpoint);
+        if relation.peer {
+            return local;
+        }
+        let remote = format!("{}:{}", relation.remote_app, relation.endpoint);
+        match self.roles.get(&relation.endpoint) {
+            Some(Role::Provides) => format!("{remote} {local}"),
+            _ => format!("{local} {remote}"),
+        }
+    }
+
+    /// `relation-ids <endpoint>`: the ids of the endpoint's relations, as Juju sorts them.
+    pub(super) fn ids(&self, endpoint: &str) -> Vec<String> {
+        let mut ids: Vec<String> = self
+            .relations
+            .iter()
+            .filter(|r| r.endpoint == endpoint)
+            .map(Relation::relation_id)
+            .collect();
+        ids.sort();
+        ids
+    }
+
+    /// `relation-list -r <id>`: the remote units that are members now.
+    pub(super) fn list(&self, relation_id: u32) -> Result<Vec<String>, ToolError> {
+        let relation =
+            self.relation(relation_id, &tools::argv::relation_list(relation_id, false))?;
+        let mut members = relation.unit_names(self.remote_app(relation));
+        // The hook's relation: a departed unit is no longer a member, and in -broken every
+        // member has departed (the uniter's `RemoveMember` before -departed).
+        if let Some(hook) = &self.hook
+            && hook.id == relation_id
+        {
+            match hook.kind {
+                RelationKind::Broken => members.clear(),
+                RelationKind::Departed => members.retain(|m| Some(m) != hook.remote_unit.as_ref()),
+                _ => {}
+            }
+        }
+        Ok(members)
+    }
+
+    /// `relation-list -r <id> --app`.
+    pub(super) fn remote_app_tool(&self, relation_id: u32) -> Result<String, ToolError> {
+        let relation =
+            self.relation(relation_id, &tools::argv::relation_list(relation_id, true))?;
+        Ok(self.remote_app(relation).to_owned())
+    }
+
+    /// `relation-get -r <id> [--app] - <member>`, with the facade's access rules.
+    pub(super) fn get(
+        &self,
+        relation_id: u32,
+        member: &str,
+        app: bool,
+    ) -> Result<BTreeMap<String, String>, ToolError> {
+        let args = tools::argv::relation_get(relation_id, member, app);
+        let relation = self.relation(relation_id, &args)?;
+        let remote_app = self.remote_app(relation);
+        let denied = || failed(args.clone(), 1, "permission denied");
+        if app {
+            // With --app, a unit name stands for its application.
+            let target = if names::is_unit_name(member) {
+                member.split_once('/').map_or(member, |(app, _)| app)
+            } else {
+                member
+            };
+            if target == self.app {
+                // The leader reads its own bag (with this hook's writes); the other units may
+                // read it on a peer relation only (`readLocalApplicationSettings`).
+                return if self.leader || relation.peer {
+                    Ok(relation.local_app_data.clone())
+                } else {
+                    Err(denied())
+                };
+            }
+            return if !relation.peer && target == remote_app {
+                Ok(relation.remote_app_data.clone())
+            } else {
+                Err(denied())
+            };
+        }
+        if !names::is_unit_name(member) {
+            let message = if names::is_application_name(member) {
+                format!("expected unit name, got application name {member:?}")
+            } else {
+                format!("invalid unit name {member:?}")
+            };
+            return Err(failed(args, 2, message));
+        }
+        if member == self.unit_name {
+            return Ok(relation.local_unit_data.clone());
+        }
+        let (member_app, n) = member.split_once('/').unwrap_or((member, ""));
+        if member_app == remote_app
+            && let Some(bag) = n
+                .parse::<u32>()
+                .ok()
+                .and_then(|n| relation.remote_units_data.get(&n))
+        {
+            // A departed unit's bag stays readable while the relation exists.
+            return Ok(bag.clone());
+        }
+        if member_app == remote_app || member_app == self.app {
+            return Err(failed(
+                args.clone(),
+                1,
+                format!(
+                    "cannot read settings for unit {member:?} in relation {:?}: unit {member:?}: \
+                     settings not found",
+                    self.relation_key(relation)
+                ),
+            ));
+        }
+        Err(denied())
+    }
+
+    /// `relation-set -r <id> [--app]`: into this run's working copy (only the leader writes
+    /// its application's bag).
+    pub(super) fn set(
+        &mut self,
+        relation_id: u32,
+        app: bool,
+        data: &BTreeMap<String, String>,
+    ) -> Result<(), ToolError> {
+        let args = tools::argv::relation_set(relation_id, app);
+        self.relation(relation_id, &args)?;
+        if app && !self.leader {
+            return Err(failed(args, 1, "cannot write relation settings"));
+        }
+        if let Some(relation) = self.relations.iter_mut().find(|r| r.id == relation_id) {
+            let bag = if app {
+                &mut relation.local_app_data
+            } else {
+                &mut relation.local_unit_data
+            };
+            apply(bag, data);
+        }
+        Ok(())
+    }
+}
+
+/// Applies `relation-set`/`leader-set` pairs: an empty value deletes the key.
+pub(super) fn apply(bag: &mut Databag, data: &BTreeMap<String, String>) {
+    for (key, value) in data {
+        if value.is_empty() {
+            bag.remove(key);
+        } else {
+            bag.insert(key.clone(), value.clone());
+        }
+    }
 }

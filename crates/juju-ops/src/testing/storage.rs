@@ -1,24 +1,29 @@
-//! Storage in a harness [`State`](super::State): the [`Storage`] instances attached to the unit,
-//! what `charmcraft.yaml` declares under `storage:`, the checks a state and event must pass,
-//! and the storage tools of the in-memory backend (`storage-get`, `storage-list`,
-//! `storage-add`).
+//! Storage in a harness [`State`]: the [`Storage`] instances attached to the unit, what
+//! `charmcraft.yaml` declares under `storage:`, the checks a state and event must pass, the
+//! storage tools of the in-memory backend (`storage-get`, `storage-list`, `storage-add`), and
+//! where a [`Context`] puts each instance ([`Context::storage_location`]) and what a run's
+//! backend and environment get of them.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use serde_json::Value;
 
-use super::backend::failed;
-use super::{Event, State};
-use crate::ports::go_quote;
-use crate::storage::{StorageId, StorageInfo, StorageKind, StorageType, is_storage_name};
-use crate::tools::ToolError;
+use super::backend::{Backend, failed};
+use super::run::harness_error;
+use super::{Context, Event, RunError, State};
+use crate::event::UnitEnv;
+use crate::messages::{go_quote, list_or_none};
+use crate::storage::{
+    StorageEnv, StorageId, StorageInfo, StorageKind, StorageType, is_storage_name,
+};
+use crate::tools::{self, ToolError};
 
 /// A storage instance attached to the unit under test: instance `index` of the storage `name`
 /// that `charmcraft.yaml` declares (`<name>/<index>`, as `JUJU_STORAGE_ID` spells it).
 ///
 /// Its location is a real path: unless set with [`location`](Storage::location), the
-/// [`Context`](super::Context) gives it one inside its temporary directory, the same in every
+/// [`Context`] gives it one inside its temporary directory, the same in every
 /// run of that context (a directory for a filesystem, an empty file standing for a block
 /// device), so a test can put files there first and look at them afterwards
 /// ([`Context::storage_location`](super::Context::storage_location)). Its kind is the `type:`
@@ -168,13 +173,7 @@ pub(super) fn check(
     specs: &BTreeMap<String, StorageSpec>,
     problems: &mut Vec<String>,
 ) {
-    let declared = || {
-        if specs.is_empty() {
-            "none".to_owned()
-        } else {
-            specs.keys().cloned().collect::<Vec<_>>().join(", ")
-        }
-    };
+    let declared = || list_or_none(specs.keys());
     let mut counts: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for storage in &state.storages {
         let id = storage.id();
@@ -269,10 +268,9 @@ pub(super) struct StorageTools {
 impl StorageTools {
     /// `storage-get [-s <id>]`.
     pub(super) fn get(&self, id: Option<&str>) -> Result<StorageInfo, ToolError> {
-        let mut argv = vec!["storage-get".to_owned(), "--format=json".to_owned()];
+        let argv = tools::argv::storage_get(id);
         let id = match id {
             Some(id) => {
-                argv.extend(["-s".to_owned(), id.to_owned()]);
                 // The -s flag's value is checked as the command line is read (exit 2).
                 let Some(parsed) = StorageId::parse(id) else {
                     return Err(failed(
@@ -328,9 +326,7 @@ impl StorageTools {
     /// `storage-add <name>=<count>…`: refused as Juju's `Init` refuses it; the storage names are
     /// checked against `charmcraft.yaml` when the run commits ([`Self::commit_problem`]).
     pub(super) fn add(&mut self, counts: &BTreeMap<String, u32>) -> Result<(), ToolError> {
-        let argv: Vec<String> = std::iter::once("storage-add".to_owned())
-            .chain(counts.iter().map(|(name, n)| format!("{name}={n}")))
-            .collect();
+        let argv = tools::argv::storage_add(counts);
         if counts.is_empty() {
             return Err(failed(argv, 2, "storage add requires a storage directive"));
         }
@@ -390,6 +386,79 @@ impl StorageTools {
             }
         }
         None
+    }
+}
+
+// The context's storage.
+
+impl Context {
+    /// Where the harness puts `storage` when it names no location: `storage/<name>/<index>`
+    /// inside the context's temporary directory, the same for every run of this context, created
+    /// on first use (a directory for a filesystem storage, an empty file standing for a block
+    /// device). Write files there before a run, read them after.
+    pub fn storage_location(&mut self, storage: &Storage) -> Result<PathBuf, RunError> {
+        if let Some(location) = &storage.location {
+            return Ok(location.clone());
+        }
+        let root = self.scratch_root()?;
+        let path = root
+            .join("storage")
+            .join(&storage.name)
+            .join(storage.index.to_string());
+        let what = |e| harness_error(&path.display().to_string(), e);
+        match self.storage_specs.get(&storage.name).map(|spec| spec.kind) {
+            Some(StorageType::Block) => {
+                if let Some(parent) = path.parent() {
+                    std::fs::create_dir_all(parent).map_err(what)?;
+                }
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(&path)
+                    .map_err(what)?;
+            }
+            _ => std::fs::create_dir_all(&path).map_err(what)?,
+        }
+        Ok(path)
+    }
+
+    /// Gives the backend the run's storage (with locations), and a storage event its
+    /// `JUJU_STORAGE_*` variables.
+    pub(super) fn prepare_storage(
+        &mut self,
+        event: &Event,
+        state: &State,
+        env: &mut UnitEnv,
+        backend: &mut Backend,
+    ) -> Result<(), RunError> {
+        let mut attached = Vec::with_capacity(state.storages.len());
+        for storage in &state.storages {
+            let (Some(id), Some(spec)) = (
+                StorageId::new(&storage.name, storage.index),
+                self.storage_specs.get(&storage.name),
+            ) else {
+                continue;
+            };
+            let kind = spec.kind;
+            let location = self.storage_location(storage)?;
+            attached.push((id, StorageInfo { kind, location }));
+        }
+        attached.sort_by(|a, b| a.0.cmp(&b.0));
+        if let Event::Storage { name, index, .. } = event
+            && let Some((id, info)) = attached
+                .iter()
+                .find(|(id, _)| id.name() == name && id.index() == *index)
+        {
+            env.storage = Some(StorageEnv {
+                id: id.clone(),
+                location: Some(info.location.clone()),
+                kind: Some(info.kind),
+            });
+            backend.storage.hook = Some(id.clone());
+        }
+        backend.storage.attached = attached;
+        backend.storage.specs = self.storage_specs.clone();
+        Ok(())
     }
 }
 

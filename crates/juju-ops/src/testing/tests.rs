@@ -1,7 +1,11 @@
 //! Tests of the harness: the charm directory, relations, leadership and charm state.
 
+use std::path::Path;
+
 use super::*;
 use crate::Hook;
+use crate::event::UnitEnv;
+use crate::relation::RelationKind;
 
 #[test]
 fn runs_without_a_charm_dir_get_a_temporary_one_deleted_with_the_context() {

@@ -15,12 +15,22 @@
 //! | the remote application's | yes | no API |
 //!
 //! Writing a remote bag does not compile: the view has no method for it.
+//!
+//! Here: endpoints ([`Endpoint`], [`Role`]), the relation hooks ([`RelationKind`]), the
+//! relation environment ([`RelationEnv`]), [`Relation`] handles, [`RelationError`] and
+//! [`Unit::relations`]; `data.rs`: the [`RelationData`] view with the access rules;
+//! `event.rs`: [`RelationEvent`] and the runner of its handlers.
+
+mod data;
+mod event;
 
 use std::fmt;
 use std::marker::PhantomData;
-use std::ops::{Deref, DerefMut};
 
-use crate::databag::{self, Databag, DatabagError};
+pub use self::data::RelationData;
+pub use self::event::RelationEvent;
+pub(crate) use self::event::relation_runner;
+use crate::databag::DatabagError;
 use crate::event::Unit;
 use crate::tools::ToolError;
 
@@ -372,248 +382,6 @@ impl<'a> Unit<'a> {
     pub fn app_name(&self) -> &str {
         let unit = self.env().unit_name.as_str();
         unit.split_once('/').map_or(unit, |(app, _)| app)
-    }
-}
-
-/// The databags of one relation, as this unit may use them: its own unit bag, its application's
-/// bag (the leader; any unit reads it on a peer relation), and the remote side's bags, read
-/// only. Values are [`Databag`] types, in their [`Encoding`](crate::Encoding).
-pub struct RelationData<'u, 'a, E: Endpoint> {
-    unit: &'u mut Unit<'a>,
-    relation: Relation<E>,
-}
-
-impl<E: Endpoint> RelationData<'_, '_, E> {
-    /// The relation these bags belong to.
-    pub fn relation(&self) -> &Relation<E> {
-        &self.relation
-    }
-
-    /// This application's bag. A unit that is not the leader may read it only on a peer
-    /// relation; elsewhere it gets [`RelationError::CannotReadOwnAppBag`] without the bag
-    /// being asked for.
-    pub fn read_local_app<T: Databag>(&mut self) -> Result<T, RelationError> {
-        if E::ROLE != Role::Peers && !self.is_leader()? {
-            return Err(RelationError::CannotReadOwnAppBag {
-                relation: self.relation.to_string(),
-                unit: self.unit.env().unit_name.clone(),
-            });
-        }
-        let app = self.unit.app_name().to_owned();
-        self.read(&app, true, format!("local application bag ({app})"))
-    }
-
-    /// Writes `value`'s fields into this application's bag (`relation-set --app`); the leader
-    /// only ([`RelationError::CannotWriteAppBag`] otherwise, before `relation-set` is run).
-    /// `None` fields delete their keys; keys `T` does not name are left as they are.
-    pub fn write_local_app<T: Databag>(&mut self, value: &T) -> Result<(), RelationError> {
-        let app = self.unit.app_name().to_owned();
-        let data = self.encode(value, format!("local application bag ({app})"))?;
-        if !self.is_leader()? {
-            return Err(RelationError::CannotWriteAppBag {
-                relation: self.relation.to_string(),
-                unit: self.unit.env().unit_name.clone(),
-            });
-        }
-        self.write(true, &data)
-    }
-
-    /// This unit's bag.
-    pub fn read_local_unit<T: Databag>(&mut self) -> Result<T, RelationError> {
-        let unit = self.unit.env().unit_name.clone();
-        self.read(&unit, false, format!("local unit bag ({unit})"))
-    }
-
-    /// Writes `value`'s fields into this unit's bag (`relation-set`). `None` fields delete
-    /// their keys; keys `T` does not name are left as they are.
-    pub fn write_local_unit<T: Databag>(&mut self, value: &T) -> Result<(), RelationError> {
-        let unit = self.unit.env().unit_name.clone();
-        let data = self.encode(value, format!("local unit bag ({unit})"))?;
-        self.write(false, &data)
-    }
-
-    /// The remote application's bag (written by its leader).
-    pub fn read_remote_app<T: Databag>(&mut self) -> Result<T, RelationError> {
-        let app = self.relation.remote_app().to_owned();
-        self.read(&app, true, format!("remote application bag ({app})"))
-    }
-
-    /// The bag of `unit`, a unit of the remote application (on a peer relation, another unit
-    /// of this application). Juju keeps a departed unit's bag readable while the relation
-    /// exists.
-    pub fn read_remote_unit<T: Databag>(&mut self, unit: &str) -> Result<T, RelationError> {
-        let remote_app = self.relation.remote_app();
-        let belongs = unit.split_once('/').is_some_and(|(app, n)| {
-            app == remote_app && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())
-        });
-        if !belongs {
-            return Err(RelationError::NotARemoteUnit {
-                relation: self.relation.to_string(),
-                unit: unit.to_owned(),
-                remote_app: remote_app.to_owned(),
-            });
-        }
-        self.read(unit, false, format!("remote unit bag ({unit})"))
-    }
-
-    /// The remote units in the relation now (`relation-list`), sorted.
-    pub fn remote_units(&mut self) -> Result<Vec<String>, RelationError> {
-        let id = self.relation.id();
-        self.unit
-            .tools()
-            .relation_list(id)
-            .map_err(|error| self.tool_error(error))
-    }
-
-    fn is_leader(&mut self) -> Result<bool, RelationError> {
-        self.unit
-            .is_leader()
-            .map_err(|error| self.tool_error(error))
-    }
-
-    fn read<T: Databag>(
-        &mut self,
-        member: &str,
-        app: bool,
-        bag: String,
-    ) -> Result<T, RelationError> {
-        let id = self.relation.id();
-        let data = self
-            .unit
-            .tools()
-            .relation_get(id, member, app)
-            .map_err(|error| self.tool_error(error))?;
-        databag::decode(&data).map_err(|e| RelationError::Databag(e.in_bag(self.bag_name(&bag))))
-    }
-
-    fn encode<T: Databag>(
-        &self,
-        value: &T,
-        bag: String,
-    ) -> Result<std::collections::BTreeMap<String, String>, RelationError> {
-        databag::encode(value).map_err(|e| RelationError::Databag(e.in_bag(self.bag_name(&bag))))
-    }
-
-    fn write(
-        &mut self,
-        app: bool,
-        data: &std::collections::BTreeMap<String, String>,
-    ) -> Result<(), RelationError> {
-        if data.is_empty() {
-            return Ok(());
-        }
-        let id = self.relation.id();
-        self.unit
-            .tools()
-            .relation_set(id, app, data)
-            .map_err(|error| self.tool_error(error))
-    }
-
-    fn bag_name(&self, bag: &str) -> String {
-        format!("relation {}, {bag}", self.relation)
-    }
-
-    fn tool_error(&self, error: ToolError) -> RelationError {
-        RelationError::Tool {
-            relation: self.relation.to_string(),
-            error,
-        }
-    }
-}
-
-/// A relation hook of endpoint `E` being handled: `<E::NAME>-relation-<kind>`.
-///
-/// It derefs to the [`Unit`], and has the [`RelationData`] methods for its own relation.
-pub struct RelationEvent<'a, E: Endpoint> {
-    pub(crate) unit: Unit<'a>,
-    pub(crate) relation: Relation<E>,
-    pub(crate) kind: RelationKind,
-    pub(crate) remote_unit: Option<String>,
-    pub(crate) departing_unit: Option<String>,
-}
-
-impl<'a, E: Endpoint> RelationEvent<'a, E> {
-    /// The relation the hook is about.
-    pub fn relation(&self) -> &Relation<E> {
-        &self.relation
-    }
-
-    /// Which relation hook this is.
-    pub fn kind(&self) -> RelationKind {
-        self.kind
-    }
-
-    /// The hook name, `<endpoint>-relation-<kind>`.
-    pub fn hook_name(&self) -> String {
-        self.kind.hook_name(E::NAME)
-    }
-
-    /// The remote unit the hook is about (`JUJU_REMOTE_UNIT`): none in `-created`, `-broken`
-    /// and an application-level `-changed`.
-    pub fn remote_unit(&self) -> Option<&str> {
-        self.remote_unit.as_deref()
-    }
-
-    /// The unit leaving the relation (`JUJU_DEPARTING_UNIT`), in `-departed` only: the remote
-    /// unit, or this unit when it is the one going.
-    pub fn departing_unit(&self) -> Option<&str> {
-        self.departing_unit.as_deref()
-    }
-
-    /// The relation's databags; the methods below are shortcuts to it.
-    pub fn data(&mut self) -> RelationData<'_, 'a, E> {
-        RelationData {
-            unit: &mut self.unit,
-            relation: self.relation.clone(),
-        }
-    }
-
-    /// [`RelationData::read_local_app`] for this relation.
-    pub fn read_local_app<T: Databag>(&mut self) -> Result<T, RelationError> {
-        self.data().read_local_app()
-    }
-
-    /// [`RelationData::write_local_app`] for this relation.
-    pub fn write_local_app<T: Databag>(&mut self, value: &T) -> Result<(), RelationError> {
-        self.data().write_local_app(value)
-    }
-
-    /// [`RelationData::read_local_unit`] for this relation.
-    pub fn read_local_unit<T: Databag>(&mut self) -> Result<T, RelationError> {
-        self.data().read_local_unit()
-    }
-
-    /// [`RelationData::write_local_unit`] for this relation.
-    pub fn write_local_unit<T: Databag>(&mut self, value: &T) -> Result<(), RelationError> {
-        self.data().write_local_unit(value)
-    }
-
-    /// [`RelationData::read_remote_app`] for this relation.
-    pub fn read_remote_app<T: Databag>(&mut self) -> Result<T, RelationError> {
-        self.data().read_remote_app()
-    }
-
-    /// [`RelationData::read_remote_unit`] for this relation.
-    pub fn read_remote_unit<T: Databag>(&mut self, unit: &str) -> Result<T, RelationError> {
-        self.data().read_remote_unit(unit)
-    }
-
-    /// [`RelationData::remote_units`] for this relation.
-    pub fn remote_units(&mut self) -> Result<Vec<String>, RelationError> {
-        self.data().remote_units()
-    }
-}
-
-impl<'a, E: Endpoint> Deref for RelationEvent<'a, E> {
-    type Target = Unit<'a>;
-    fn deref(&self) -> &Unit<'a> {
-        &self.unit
-    }
-}
-
-impl<'a, E: Endpoint> DerefMut for RelationEvent<'a, E> {
-    fn deref_mut(&mut self) -> &mut Unit<'a> {
-        &mut self.unit
     }
 }
 
