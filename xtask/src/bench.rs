@@ -20,6 +20,8 @@
 
 mod baselines;
 mod charms;
+mod relation;
+mod rss;
 mod stats;
 
 use baselines::{charmcraft_pack, cold_pack, unit_tests};
@@ -36,13 +38,12 @@ use crate::local_juju::LocalJuju;
 use juju_xtask::itest::host_arch;
 use juju_xtask::pack::Pack;
 use juju_xtask::project::project;
+use relation::DATABASE;
+use rss::RssProbe;
 use stats::{Figure, Row, Unit};
 
 /// Runs before the timed ones, not counted.
 const WARM_UP: usize = 3;
-
-/// The application name of the database both twins relate to (the PostgreSQL stand-in).
-const DATABASE: &str = "postgresql";
 
 /// Result keys Juju adds for the charm process, not set by the charm.
 const PROCESS_RESULT_KEYS: [&str; 5] = [
@@ -252,85 +253,6 @@ impl Bench {
         for data in &data_sets {
             let _ = fs::remove_file(data);
         }
-        Ok(())
-    }
-
-    /// Both charms related to the PostgreSQL stand-in: `juju integrate` (then `remove-relation`)
-    /// per run, and then, related once, the `secret-changed` hook each runs when the stand-in
-    /// rotates the password.
-    fn relation_section(&self, juju: &LocalJuju, rows: &mut Vec<Row>) -> anyhow::Result<()> {
-        const SECTION: &str = "relation `database` with the PostgreSQL stand-in";
-        eprintln!(
-            "bench: juju integrate with the database stand-in ({} runs per charm)",
-            self.runs
-        );
-        let integrate = |app: &str| {
-            after_warm_up(self.runs, |_| {
-                let wall = time(|| juju.integrate(app, DATABASE))?;
-                expect_database(juju, app)?;
-                juju.remove_relation(app, DATABASE)?;
-                Ok(wall)
-            })
-        };
-        rows.push(Row {
-            section: SECTION,
-            name: "`juju integrate` wall time (both ends' hooks, until .pgpass)".into(),
-            rust: Ok(Figure::times(&integrate("rust")?)),
-            python: Ok(Figure::times(&integrate("python")?)),
-        });
-
-        eprintln!("bench: secret-changed (the stand-in rotates the password)");
-        let apps = ["rust", "python"];
-        let mut pgpass = Vec::new();
-        for app in apps {
-            juju.integrate(app, DATABASE)?;
-            expect_database(juju, app)?;
-            pgpass.push(juju.unit_dir(app)?.join(".pgpass"));
-        }
-        let rounds = after_warm_up(self.runs, |_| {
-            let before = pgpass.iter().map(fs::read).collect::<Result<Vec<_>, _>>()?;
-            let task = juju.run(DATABASE, "rotate-password", &json!({}), None)?;
-            // Juju keeps action results as strings.
-            if task.results.get("rotated") != Some(&json!("2")) {
-                bail!(
-                    "rotate-password did not rotate both users: {:?}",
-                    task.results
-                );
-            }
-            apps.iter()
-                .zip(&pgpass)
-                .zip(before)
-                .map(|((app, path), before)| secret_changed(juju, app, path, &before))
-                .collect::<anyhow::Result<Vec<_>>>()
-        })?;
-        for app in apps {
-            juju.remove_relation(app, DATABASE)?;
-        }
-        let process = |i: usize| {
-            Ok(Figure::times(
-                &rounds.iter().map(|r| r[i].process).collect::<Vec<_>>(),
-            ))
-        };
-        let spawned = |i: usize| {
-            Ok(Figure::counts(
-                &rounds
-                    .iter()
-                    .map(|r| 1 + r[i].tool_calls)
-                    .collect::<Vec<_>>(),
-            ))
-        };
-        rows.push(Row {
-            section: SECTION,
-            name: "hook `secret-changed` (read a secret, rewrite .pgpass): charm process".into(),
-            rust: process(0),
-            python: process(1),
-        });
-        rows.push(Row {
-            section: SECTION,
-            name: "hook `secret-changed`: processes spawned (charm + hook tools)".into(),
-            rust: spawned(0),
-            python: spawned(1),
-        });
         Ok(())
     }
 
@@ -614,54 +536,6 @@ fn config_changed(
     })
 }
 
-/// Fails unless unit `<app>/0` says it uses the stand-in's database (it has written `.pgpass`).
-fn expect_database(juju: &LocalJuju, app: &str) -> anyhow::Result<()> {
-    let message = juju.workload_message(app)?;
-    if !message.starts_with("ready; database snapshot-demo at ") {
-        bail!("{app}/0 is not using the database after `juju integrate`: {message:?}");
-    }
-    Ok(())
-}
-
-/// The `secret-changed` hook unit `<app>/0` has just run, from the unit record; fails unless it
-/// was the unit's last hook and rewrote `pgpass` (which held `before`) with mode 0600.
-fn secret_changed(
-    juju: &LocalJuju,
-    app: &str,
-    pgpass: &Path,
-    before: &[u8],
-) -> anyhow::Result<HookFigures> {
-    use std::os::unix::fs::PermissionsExt;
-    let unit = juju.unit_record(app)?;
-    let hook = unit
-        .last_hook()
-        .filter(|hook| hook.name() == "secret-changed")
-        .with_context(|| {
-            format!(
-                "rotate-password ran no secret-changed hook on {app}/0 (last: {:?})",
-                unit.last_hook().map(|h| h.name())
-            )
-        })?;
-    let after = fs::read(pgpass)?;
-    let mode = fs::metadata(pgpass)?.permissions().mode() & 0o777;
-    if after == before || mode != 0o600 {
-        bail!(
-            "secret-changed on {app}/0 did not rewrite {} with the new password, mode 0600 (mode {mode:o})",
-            pgpass.display()
-        );
-    }
-    Ok(HookFigures {
-        process: Duration::from_micros(hook.process_micros()),
-        tool_calls: hook.tool_calls(),
-    })
-}
-
-/// A hook's figures from the unit record, for a hook no command of its own started.
-struct HookFigures {
-    process: Duration,
-    tool_calls: u64,
-}
-
 /// `WARM_UP + runs` calls of `f`, keeping the results of the last `runs`.
 fn after_warm_up<T>(
     runs: usize,
@@ -671,71 +545,6 @@ fn after_warm_up<T>(
         .map(&mut f)
         .collect::<anyhow::Result<Vec<T>>>()?;
     Ok(all.into_iter().skip(WARM_UP).collect())
-}
-
-/// Peak RSS through GNU time as the local Juju's dispatch wrapper
-/// (`JUJU_LOCAL_DISPATCH_WRAPPER`): `wait4`'s `ru_maxrss` of the charm process, which includes
-/// the hook tools it waited for. (A wrapper in Python would not do: a child forked from a
-/// Python process inherits its high-water mark.)
-struct RssProbe {
-    time: Result<PathBuf, String>,
-    dir: PathBuf,
-}
-
-impl RssProbe {
-    fn new(sh: &Shell, dir: &Path) -> RssProbe {
-        let time = PathBuf::from("/usr/bin/time");
-        let gnu = cmd!(sh, "{time} --version")
-            .quiet()
-            .ignore_status()
-            .output()
-            .is_ok_and(|o| {
-                String::from_utf8_lossy(&o.stdout).contains("GNU")
-                    || String::from_utf8_lossy(&o.stderr).contains("GNU")
-            });
-        RssProbe {
-            time: if gnu {
-                Ok(time)
-            } else {
-                Err("needs GNU time at /usr/bin/time (Debian/Ubuntu package `time`)".into())
-            },
-            dir: dir.join("rss"),
-        }
-    }
-
-    /// Runs `runs(app, wrapper)` for both charms and reads the peaks.
-    fn row(&self, section: &'static str, runs: impl Fn(&str, &str) -> anyhow::Result<()>) -> Row {
-        let measure = |app: &str| -> Result<Figure, String> {
-            let time = self.time.clone()?;
-            fs::create_dir_all(&self.dir).map_err(|e| e.to_string())?;
-            let slug: String = section
-                .chars()
-                .filter(char::is_ascii_alphanumeric)
-                .collect();
-            let out = self.dir.join(format!("{app}-{slug}.txt"));
-            let _ = fs::remove_file(&out);
-            let wrapper = format!("{} -a -o {} -f %M", time.display(), out.display());
-            runs(app, &wrapper).map_err(|e| format!("{e:#}"))?;
-            let kib: Vec<f64> = fs::read_to_string(&out)
-                .map_err(|e| e.to_string())?
-                .lines()
-                .filter_map(|l| l.trim().parse::<f64>().ok())
-                .collect();
-            if kib.is_empty() {
-                return Err("GNU time recorded nothing".into());
-            }
-            Ok(Figure::new(
-                Unit::Bytes,
-                kib.iter().map(|k| k * 1024.0).collect(),
-            ))
-        };
-        Row {
-            section,
-            name: "peak RSS (charm process and its hook tools)".into(),
-            rust: measure("rust"),
-            python: measure("python"),
-        }
-    }
 }
 
 /// Date, machine and versions, for the report.
