@@ -98,26 +98,30 @@ impl Context {
             .iter()
             .filter_map(|&section| Some((section.to_owned(), root.get(section)?.clone())))
             .collect();
-        Ok(Context {
+        let mut context = Context {
             charm,
             charm_name,
             specs,
             options,
             endpoints,
-            endpoint_sections,
+            charm_problems: Vec::new(),
             storage_specs,
             extra_bindings,
             next_id: 0,
             scratch: None,
             next_dir: 0,
             history: Vec::new(),
-        })
+        };
+        context.charm_problems = context.find_charm_problems(&endpoint_sections);
+        Ok(context)
     }
 
     /// Refuses a charm that handles a hook Juju would never send it (judged by the endpoints
     /// `charmcraft.yaml` declares), and, when the charm declares its endpoints in Rust, a
     /// `charmcraft.yaml` whose endpoints differ from them (`cargo xtask sync` writes them).
-    pub(super) fn check_charm(&self) -> Result<(), RunError> {
+    /// `endpoint_sections` are the file's three endpoint sections as written. Neither the charm
+    /// nor the file changes after the context is made, so this runs once.
+    fn find_charm_problems(&self, endpoint_sections: &Map<String, Value>) -> Vec<String> {
         let mut problems: Vec<String> = self
             .charm
             .hook_problems()
@@ -154,7 +158,7 @@ impl Context {
                     let empty = Value::Object(Map::new());
                     for section in ENDPOINT_SECTIONS {
                         let rust = schema.get(section).unwrap_or(&empty);
-                        let yaml = match self.endpoint_sections.get(section) {
+                        let yaml = match endpoint_sections.get(section) {
                             None | Some(Value::Null) => &empty,
                             Some(yaml) => yaml,
                         };
@@ -167,10 +171,17 @@ impl Context {
                 }
             }
         }
-        if problems.is_empty() {
+        problems
+    }
+
+    /// Refuses every run of a charm that does not fit `charmcraft.yaml`.
+    pub(super) fn check_charm(&self) -> Result<(), RunError> {
+        if self.charm_problems.is_empty() {
             Ok(())
         } else {
-            Err(RunError::Inconsistent { problems })
+            Err(RunError::Inconsistent {
+                problems: self.charm_problems.clone(),
+            })
         }
     }
 

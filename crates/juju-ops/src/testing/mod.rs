@@ -288,8 +288,9 @@ pub struct Context {
     options: Map<String, Value>,
     /// `requires:`, `provides:` and `peers:`, with the implicit `juju-info`.
     endpoints: BTreeMap<String, EndpointSpec>,
-    /// The same three sections as written in the file, to compare with the Rust endpoints.
-    endpoint_sections: Map<String, Value>,
+    /// Why the charm does not fit `charmcraft.yaml` (found once, when the context is made; every
+    /// run is refused with them): see `Context::find_charm_problems`.
+    charm_problems: Vec<String>,
     /// `storage:`.
     storage_specs: BTreeMap<String, storage::StorageSpec>,
     /// `extra-bindings:`.
