@@ -9,49 +9,17 @@ and per relation within one unit, never across units (Juju runs each unit's hook
 A check that fails is reported and the rest still run; the last line is the tally.
 """
 
-import contextlib
 import json
 import pathlib
 import re
 import sys
-import time
 
 import jubilant
 
+from checks import TIMEOUT, check, finish, until
+
 PROVIDER, REQUIRER = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
 SEEDED = {'private-address', 'ingress-address', 'egress-subnets'}
-TIMEOUT = 180
-passed = failed = 0
-
-
-@contextlib.contextmanager
-def check(name):
-    """One check: its block's assertions pass, or it is reported and the script goes on."""
-    global passed, failed
-    try:
-        yield
-    except Exception as e:
-        failed += 1
-        print(f'not ok {passed + failed} - {name}\n  {type(e).__name__}: {e}', flush=True)
-    else:
-        passed += 1
-        print(f'ok {passed + failed} - {name}', flush=True)
-
-
-def until(what, fn, timeout=TIMEOUT):
-    """Polls `fn` until it returns a true value (which is returned); a check that fails meanwhile
-    is retried, and its last failure is reported at the timeout."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            got, why = fn(), None
-        except (AssertionError, IndexError, KeyError) as e:
-            got, why = None, e
-        if got:
-            return got
-        if time.monotonic() > deadline:
-            raise AssertionError(f'timed out waiting for {what}; last: {why!r}')
-        time.sleep(0.3)
 
 
 def settled(status):
@@ -405,5 +373,4 @@ with check('no hook other than the ones Juju runs for these steps'):
         assert not [e for e in events(u) if e.get('unobserved')], (u, hooks(events(u)))
 
 juju.destroy_model('rel')
-print(f'{passed} passed, {failed} failed')
-sys.exit(1 if failed else 0)
+finish()

@@ -13,7 +13,6 @@ reaches `debug-log`. A check that fails is reported and the rest still run; the 
 tally. (Not named secrets.py: the script's directory comes first on `sys.path`, and jubilant
 imports the standard library's `secrets`.)
 """
-import contextlib
 import hashlib
 import ipaddress
 import json
@@ -21,43 +20,12 @@ import os
 import pathlib
 import re
 import sys
-import time
 
 import jubilant
 
+from checks import TIMEOUT, check, finish, until
+
 OWNER, CONSUMER = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
-TIMEOUT = 180
-passed = failed = 0
-
-
-@contextlib.contextmanager
-def check(name):
-    """One check: its block's assertions pass, or it is reported and the script goes on."""
-    global passed, failed
-    try:
-        yield
-    except Exception as e:
-        failed += 1
-        print(f'not ok {passed + failed} - {name}\n  {type(e).__name__}: {e}', flush=True)
-    else:
-        passed += 1
-        print(f'ok {passed + failed} - {name}', flush=True)
-
-
-def until(what, fn, timeout=TIMEOUT):
-    """Polls `fn` until it returns a true value (which is returned); a check that fails meanwhile
-    is retried, and its last failure is reported at the timeout."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            got, why = fn(), None
-        except (AssertionError, IndexError, KeyError) as e:
-            got, why = None, e
-        if got:
-            return got
-        if time.monotonic() > deadline:
-            raise AssertionError(f'timed out waiting for {what}; last: {why!r}')
-        time.sleep(0.3)
 
 
 def settled(status):
@@ -272,5 +240,4 @@ with check('debug_log: the charms logged, and no secret value appears'):
     assert not leaked, f'secret values {leaked} appear in debug-log'
 
 juju.destroy_model('secrets')
-print(f'{passed} passed, {failed} failed')
-sys.exit(1 if failed else 0)
+finish()
